@@ -1,0 +1,3 @@
+"""ai-incident: a Slack bot that runs AI-quality incidents."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,61 @@
+"""The Starlette application: routes, and start-up/shutdown of the background parts."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.api.slack_events import SlackEventsEndpoint
+from bot.config import Settings
+from storage.migrate import SchemaError, check_schema_current
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+
+def create_http_app(
+    settings: Settings, deps: Deps, bolt: AsyncApp, *, engine: AsyncEngine
+) -> Starlette:
+    slack_events = SlackEventsEndpoint(
+        bolt, signing_secret=settings.slack_signing_secret.get_secret_value()
+    )
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            await check_schema_current(settings.database_url)
+        except SchemaError as exc:
+            return JSONResponse({"status": "not ready", "reason": str(exc)}, status_code=503)
+        except Exception:
+            return JSONResponse(
+                {"status": "not ready", "reason": "database unreachable"}, status_code=503
+            )
+        return JSONResponse({"status": "ready"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Declarations a crash interrupted get their channel and card now, not never.
+        await deps.incidents.resume_unprovisioned()
+        yield
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

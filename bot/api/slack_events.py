@@ -1,0 +1,45 @@
+"""`POST /slack/events`: Bolt behind a guard that turns bad requests into clean 4xx.
+
+Bolt verifies signatures and answers url_verification and ssl_check itself; what it does not do
+is survive a body it cannot parse, which would surface as a 500. Nothing from an exception ever
+reaches the response.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+
+
+class SlackEventsEndpoint:
+    def __init__(self, bolt: AsyncApp, *, signing_secret: str) -> None:
+        self._handler = AsyncSlackRequestHandler(bolt)
+        self._verifier = SignatureVerifier(signing_secret)
+
+    async def __call__(self, request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._reject(body, request, "body is not UTF-8")
+        try:
+            return await self._handler.handle(request)
+        except Exception:  # a body Bolt could not parse, or a bug: never a traceback out
+            log.warning("could not handle a Slack request", exc_info=True)
+            return self._reject(body, request, "malformed request body")
+
+    def _reject(self, body: bytes, request: Request, reason: str) -> Response:
+        if not self._verifier.is_valid_request(body, dict(request.headers)):
+            return JSONResponse({"error": "invalid signature"}, status_code=401)
+        return JSONResponse({"error": reason}, status_code=400)

@@ -1,0 +1,34 @@
+"""Small text helpers shared by the builders: dates every viewer reads in their own zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def slack_date(moment: datetime | None, *, missing: str = "—") -> str:
+    """A date Slack renders in the viewer's time zone, with UTC as the fallback text."""
+    if moment is None:
+        return missing
+    epoch = int(moment.timestamp())
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def mention(user_id: str | None, *, missing: str = "_unassigned_") -> str:
+    return f"<@{user_id}>" if user_id else missing
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to Slack's field limits, marking the cut so nobody mistakes it for the whole."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"

@@ -1,0 +1,123 @@
+"""`ai-incident ...`: serve, demo, db upgrade (and more as features land).
+
+Every failure a user can fix ends in one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, load_settings
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> int:
+    print(f"ai-incident: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ai-incident", description="A Slack bot that runs AI-quality incidents."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the bot (HTTP mode, or Socket Mode)")
+    serve.add_argument("--socket", action="store_true", help="connect over Socket Mode")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+
+    demo = commands.add_parser(
+        "demo", help="run a scripted incident through the real app against the Slack sandbox"
+    )
+    demo.add_argument("--out", type=Path, default=Path("ai-incident-demo"))
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply pending migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo(args.out))
+    try:
+        if args.command == "db":
+            return _db_upgrade()
+        if args.command == "serve":
+            return _serve(load_settings(), socket=args.socket, host=args.host, port=args.port)
+    except SettingsError as exc:
+        return _fail(str(exc))
+    return EXIT_USAGE
+
+
+def _database_url() -> str:
+    """`db upgrade` needs only the database, not the Slack tokens."""
+    import os
+
+    from bot.config import DEFAULT_DATABASE_URL
+
+    return os.environ.get("AI_INCIDENT_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def _db_upgrade() -> int:
+    from storage.migrate import upgrade
+
+    asyncio.run(upgrade(_database_url()))
+    print("database is up to date")
+    return 0
+
+
+def _serve(settings: Settings, *, socket: bool, host: str, port: int) -> int:
+    from storage.migrate import SchemaError, check_schema_current
+
+    try:
+        asyncio.run(check_schema_current(settings.database_url))
+    except SchemaError as exc:
+        return _fail(str(exc))
+    if socket and settings.slack_app_token is None:
+        return _fail("setting SLACK_APP_TOKEN is missing (Socket Mode needs an xapp- token)")
+    asyncio.run(_run_server(settings, socket=socket, host=host, port=port))
+    return 0
+
+
+async def _run_server(settings: Settings, *, socket: bool, host: str, port: int) -> None:
+    import uvicorn
+
+    from bot.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    server = uvicorn.Server(uvicorn.Config(runtime.http, host=host, port=port, log_level="info"))
+    try:
+        if socket:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            assert settings.slack_app_token is not None
+            handler = AsyncSocketModeHandler(
+                runtime.bolt, settings.slack_app_token.get_secret_value()
+            )
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            try:
+                await server.serve()  # the REST API and probes still listen on the port
+            finally:
+                await handler.close_async()  # type: ignore[no-untyped-call]
+        else:
+            await server.serve()
+    finally:
+        await runtime.aclose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

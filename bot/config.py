@@ -1,0 +1,119 @@
+"""Settings, read from the environment (and a `.env` file when present).
+
+A missing or malformed setting stops start-up with one line that names the variable; secrets
+are `SecretStr` so they never print, not even in that line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ai-incident.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr = Field(validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr = Field(validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, validation_alias="SLACK_API_URL")
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL, validation_alias="AI_INCIDENT_DATABASE_URL"
+    )
+    announce_channel: str | None = Field(
+        default=None, validation_alias="AI_INCIDENT_ANNOUNCE_CHANNEL"
+    )
+    channel_prefix: str = Field(default="aiinc", validation_alias="AI_INCIDENT_CHANNEL_PREFIX")
+    api_token: SecretStr | None = Field(default=None, validation_alias="AI_INCIDENT_API_TOKEN")
+    webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="AI_INCIDENT_WEBHOOK_SECRET"
+    )
+    runbooks_dir: Path | None = Field(default=None, validation_alias="AI_INCIDENT_RUNBOOKS_DIR")
+    pin_emoji: str = Field(
+        default="pushpin", validation_alias=AliasChoices("AI_INCIDENT_PIN_EMOJI", "pin_emoji")
+    )
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("channel_prefix")
+    @classmethod
+    def _prefix_shape(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,19}", value):
+            raise ValueError("must be 1-20 characters of lowercase a-z, 0-9, - or _")
+        return value
+
+    @field_validator("pin_emoji")
+    @classmethod
+    def _emoji_shape(cls, value: str) -> str:
+        return value.strip(":")
+
+    @field_validator("runbooks_dir")
+    @classmethod
+    def _runbooks_dir_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
+
+
+def _env_name(field_name: str) -> str:
+    field = Settings.model_fields[field_name]
+    alias = field.validation_alias
+    if isinstance(alias, str):
+        return alias
+    if isinstance(alias, AliasChoices):
+        first = alias.choices[0]
+        return first if isinstance(first, str) else field_name
+    return field_name.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise SettingsError with one line naming the first bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = first["loc"][0] if first["loc"] else ""
+        name = _env_name(str(loc)) if str(loc) in Settings.model_fields else str(loc)
+        if first["type"] == "missing":
+            raise SettingsError(f"setting {name} is missing") from None
+        # The input value is deliberately left out: it may be a secret.
+        raise SettingsError(f"setting {name} is malformed: {first['msg']}") from None

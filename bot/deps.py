@@ -1,0 +1,19 @@
+"""The services the listeners and routes call, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.core.incident_service import IncidentService
+from bot.core.ports import Clock
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    clock: Clock
+    slack: AsyncWebClient
+    incidents: IncidentService

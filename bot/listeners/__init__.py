@@ -1,0 +1,13 @@
+"""Slack listeners: thin. Parse the payload into typed input, ack, call the core."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.deps import Deps
+from bot.listeners import actions, commands, events, shortcuts, views
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    for kind in (commands, views, actions, events, shortcuts):
+        kind.register(app, deps)

@@ -1,0 +1,44 @@
+"""Typed readers for the parts of Slack payloads the listeners use."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def user_mentions(text: str) -> list[str]:
+    """User ids in slash-command text (the manifest sets should_escape, so @bob is <@U..|bob>)."""
+    return _USER_MENTION.findall(text)
+
+
+def view_value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
+    """The submitted value of one input, whatever its element type; None when left empty."""
+    state = view.get("state", {}).get("values", {})
+    element: dict[str, Any] = state.get(block_id, {}).get(action_id) or {}
+    kind = element.get("type")
+    if kind in ("static_select", "radio_buttons", "external_select"):
+        option = element.get("selected_option")
+        return option.get("value") if option else None
+    if kind in ("multi_static_select", "checkboxes"):
+        return [o["value"] for o in element.get("selected_options") or []]
+    if kind == "users_select":
+        return element.get("selected_user")
+    if kind == "multi_users_select":
+        return element.get("selected_users") or []
+    if kind == "conversations_select":
+        return element.get("selected_conversation")
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind == "timepicker":
+        return element.get("selected_time")
+    if kind == "datetimepicker":
+        epoch = element.get("selected_date_time")
+        return datetime.fromtimestamp(int(epoch), UTC) if epoch is not None else None
+    value = element.get("value")
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value

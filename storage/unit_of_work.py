@@ -1,0 +1,72 @@
+"""One use case, one transaction: the UnitOfWork port on an SQL session."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.ports import IncidentRepository, ProcessedEventRepository, TimelineRepository
+from storage.repositories import (
+    SqlIncidentRepository,
+    SqlProcessedEventRepository,
+    SqlTimelineRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Commits on a clean exit, rolls back on an exception, closes the session either way.
+
+    Single use: each `async with` needs a new one (see SqlUnitOfWorkFactory), so no state from
+    one use case can leak into the next.
+    """
+
+    # Typed as the ports (protocol attributes are invariant), so this satisfies UnitOfWork.
+    incidents: IncidentRepository
+    timeline: TimelineRepository
+    processed_events: ProcessedEventRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+        self._used = False
+
+    async def __aenter__(self) -> Self:
+        if self._used:
+            raise RuntimeError("a unit of work is single use; ask the factory for a new one")
+        self._used = True
+        self._session = self._session_factory()
+        self.incidents = SqlIncidentRepository(self._session)
+        self.timeline = SqlTimelineRepository(self._session)
+        self.processed_events = SqlProcessedEventRepository(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._session
+        if session is None:
+            return
+        self._session = None
+        try:
+            if exc_type is None:
+                await session.commit()
+            else:
+                await session.rollback()
+        finally:
+            await session.close()
+
+
+class SqlUnitOfWorkFactory:
+    """Hands each use case a fresh SqlUnitOfWork on the shared session factory."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._session_factory)

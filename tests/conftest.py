@@ -1,0 +1,200 @@
+"""Database fixtures for every test folder (each test gets an empty database of its own), and
+builders of domain objects to store in them.
+
+`backend` runs a test on SQLite and on PostgreSQL. PostgreSQL needs a server, named by
+AI_INCIDENT_TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test); each
+test gets a fresh database created on it and dropped afterwards. Without the variable the
+PostgreSQL cases are skipped, unless AI_INCIDENT_REQUIRE_POSTGRES=1 (as in CI), where a backend
+that did not run must fail the build rather than pass it by omission.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.incident import Category, HowDetected, Incident, Severity, Status
+from bot.core.timeline import TimelineEvent, TimelineKind
+from storage.engine import async_url, create_engine, create_session_factory, safe_url
+from storage.migrate import upgrade
+from storage.unit_of_work import SqlUnitOfWorkFactory
+
+POSTGRES_URL_ENV = "AI_INCIDENT_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_ENV = "AI_INCIDENT_REQUIRE_POSTGRES"
+
+
+def sqlite_file_url(folder: Path) -> str:
+    return f"sqlite+aiosqlite:///{folder / 'ai-incident.db'}"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database on `backend`, gone after the test."""
+    if backend == "sqlite":
+        yield sqlite_file_url(tmp_path)
+        return
+    async with _fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def migrated_url(database_url: str) -> str:
+    """`database_url` with the schema at head."""
+    await upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite file, for tests that need a database but not both backends."""
+    url = sqlite_file_url(tmp_path)
+    await upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def session_factory(migrated_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(migrated_url)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def uow_factory(session_factory: async_sessionmaker[AsyncSession]) -> SqlUnitOfWorkFactory:
+    """Units of work on a migrated database of `backend`."""
+    return SqlUnitOfWorkFactory(session_factory)
+
+
+# ---- domain builders -------------------------------------------------------------------
+
+# Not UTC on purpose: storage must return the same instant, in UTC.
+BERLIN_SUMMER = timezone(timedelta(hours=2))
+DECLARED_AT = datetime(2025, 6, 3, 9, 30, tzinfo=BERLIN_SUMMER)
+
+IncidentBuilder = Callable[..., Incident]
+EventBuilder = Callable[..., TimelineEvent]
+
+
+@pytest.fixture
+def new_incident() -> IncidentBuilder:
+    def build(**overrides: Any) -> Incident:
+        fields: dict[str, Any] = {
+            "title": "Refusals doubled on the support assistant",
+            "severity": Severity.S2,
+            "category": Category.SILENT_DRIFT,
+            "declared_at": DECLARED_AT,
+        }
+        return Incident(**(fields | overrides))
+
+    return build
+
+
+@pytest.fixture
+def new_event() -> EventBuilder:
+    def build(incident_number: int, **overrides: Any) -> TimelineEvent:
+        fields: dict[str, Any] = {
+            "incident_number": incident_number,
+            "occurred_at": datetime(2025, 6, 3, 8, 0, tzinfo=UTC),
+            "recorded_at": datetime(2025, 6, 3, 9, 31, tzinfo=UTC),
+            "kind": TimelineKind.NOTE,
+            "summary": "Judge scores dropped on the refund slice",
+        }
+        return TimelineEvent(**(fields | overrides))
+
+    return build
+
+
+@pytest.fixture
+def complete_incident(new_incident: IncidentBuilder) -> Incident:
+    """An incident with no field left at its default, so a column that is not stored shows."""
+    incident = new_incident(
+        phase="mitigate",
+        runbook="judge-drift",
+        ai_feature="support assistant",
+        how_detected=HowDetected.DASHBOARD_ALERT,
+        description="Refusal rate on refund questions went from 2% to 9%.",
+        reporter_id="U0REPORTER",
+        commander_id="U0COMMANDER",
+        comms_id="U0COMMS",
+        scribe_id="U0SCRIBE",
+        channel_id="C0INCIDENT",
+        channel_name="aiinc-1-refusals-doubled",
+        card_ts="1717400000.000100",
+        declare_key="modal-submission-42",
+        last_update_text="Rolled back prompt v41; watching refusal rate.",
+        last_update_at=DECLARED_AT + timedelta(hours=2),
+        regression_started_at=DECLARED_AT - timedelta(days=1),
+        first_alarm_at=DECLARED_AT - timedelta(hours=3),
+        phase_started_at=DECLARED_AT + timedelta(hours=1),
+        mitigated_at=DECLARED_AT + timedelta(hours=4),
+        status=Status.OPEN,
+        closed_at=None,
+        severity=Severity.S1,
+        category=Category.RELEASE_GATE_ESCAPE,
+    )
+    unset = set(Incident.model_fields) - incident.model_fields_set - {"number"}
+    assert not unset, f"fill these new Incident fields in complete_incident: {sorted(unset)}"
+    return incident
+
+
+# ---- PostgreSQL --------------------------------------------------------------------------
+
+
+def _postgres_unavailable(reason: str) -> NoReturn:
+    if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+        pytest.fail(
+            f"PostgreSQL is required ({REQUIRE_POSTGRES_ENV}=1) but {reason}", pytrace=False
+        )
+    pytest.skip(f"PostgreSQL backend not tested: {reason}")
+
+
+@asynccontextmanager
+async def _fresh_postgres_database() -> AsyncIterator[str]:
+    server_url = os.environ.get(POSTGRES_URL_ENV)
+    if not server_url:
+        _postgres_unavailable(f"{POSTGRES_URL_ENV} is not set")
+    server = async_url(server_url)
+    # CREATE/DROP DATABASE cannot run inside a transaction.
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"aiinc_test_{uuid.uuid4().hex[:16]}"
+    try:
+        try:
+            async with admin.connect() as connection:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as error:  # refused, unknown host, bad role: all mean "not tested"
+            _postgres_unavailable(
+                f"no database could be created on {safe_url(server)}: "
+                f"{type(error).__name__}: {error}"
+            )
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as connection:
+                # FORCE: a failed test may have left a connection open.
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
