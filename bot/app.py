@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -12,10 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import listeners
 from bot.config import Settings
-from bot.core.errors import DomainError
 from bot.deps import Deps
-
-log = logging.getLogger(__name__)
+from bot.listeners.guard import report_error
 
 
 def create_app(settings: Settings, deps: Deps) -> AsyncApp:
@@ -35,37 +31,8 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
         respond: AsyncRespond | None,
         client: AsyncWebClient,
     ) -> None:
-        if isinstance(error, DomainError):
-            text = f":warning: {error.message}"
-        else:
-            reference = uuid.uuid4().hex[:8]
-            log.error("unhandled error (ref %s)", reference, exc_info=error)
-            text = (
-                ":x: Something went wrong on our side and nothing was changed by the failed "
-                f"step. Try again; if it persists, give your admin the reference `{reference}`."
-            )
-        await tell_user(body, respond, client, text)
+        # Listeners report their own errors (bot/listeners/guard.py); this catches the rest,
+        # e.g. a failure in Bolt's middleware, with the same wording.
+        await report_error(error, body=body, respond=respond, client=client)
 
     return app
-
-
-async def tell_user(
-    body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient, text: str
-) -> None:
-    """Reach the person who acted: the response_url when there is one, else an ephemeral
-    message in the channel the action came from, else a DM."""
-    try:
-        if respond is not None and (body.get("response_url") or body.get("response_urls")):
-            await respond(text=text, response_type="ephemeral", replace_original=False)
-            return
-        user = (body.get("user") or {}).get("id") or body.get("user_id")
-        if not user:
-            return
-        channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
-        if channel:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text)
-            return
-        dm = await client.conversations_open(users=user)
-        await client.chat_postMessage(channel=dm["channel"]["id"], text=text)
-    except Exception:
-        log.exception("could not tell the user about an error")

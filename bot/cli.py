@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return asyncio.run(run_demo(args.out))
+        return run_demo(args.out)
     try:
         if args.command == "db":
             return _db_upgrade()

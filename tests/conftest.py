@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import pytest
 from sqlalchemy import text
@@ -26,6 +26,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.incident import Category, HowDetected, Incident, Severity, Status
 from bot.core.timeline import TimelineEvent, TimelineKind
+from bot.rehearsal import Rehearsal, rehearsal
+from bot.sandbox import SlackEmulator
 from storage.engine import async_url, create_engine, create_session_factory, safe_url
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -198,3 +200,61 @@ async def _fresh_postgres_database() -> AsyncIterator[str]:
                 await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+# -- end-to-end: the real app against the Slack sandbox ----------------------------------------
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rehearsal]:
+    """The app on a fresh SQLite file, talking to a fresh sandbox with #general and
+    #ai-incidents (the announce channel)."""
+    emulator = SlackEmulator()
+    announce = emulator.add_channel("ai-incidents")
+    async with rehearsal(
+        database_url=sqlite_file_url(tmp_path), emulator=emulator, announce_channel=announce.id
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def pg_rig(database_url: str) -> AsyncIterator[Rehearsal]:
+    """The same rig on either backend (parametrized by `backend`)."""
+    emulator = SlackEmulator()
+    announce = emulator.add_channel("ai-incidents")
+    async with rehearsal(
+        database_url=database_url, emulator=emulator, announce_channel=announce.id
+    ) as running:
+        yield running
+
+
+class Declare(Protocol):
+    async def __call__(
+        self, title: str = ..., *, user: str = ..., **values: Any
+    ) -> Incident: ...
+
+
+@pytest.fixture
+def declare(rig: Rehearsal) -> Declare:
+    """Type `/ai-incident open <title>` in #general, fill the modal, submit, wait for the bot."""
+
+    async def run(
+        title: str = "Legal research assistant cites cases that do not exist",
+        *,
+        user: str = "U0ALICE",
+        **values: Any,
+    ) -> Incident:
+        general = rig.emulator.channel_by_name("general")
+        assert general is not None
+        response = await rig.slack.slash(f"open {title}", user=user, channel=general.id)
+        assert response.status_code == 200
+        await rig.slack.settle()
+        view = rig.emulator.open_views(user)[-1]
+        fields = {"severity": "S2", "category": "user_visible_regression", **values}
+        submitted = await rig.slack.submit_view(view.id, fields, user=user)
+        assert submitted.status_code == 200
+        await rig.slack.settle()
+        incidents = await rig.runtime.deps.incidents.list_open()
+        return max(incidents, key=lambda i: i.number or 0)
+
+    return run

@@ -6,6 +6,7 @@ reports is committed, so what people see in Slack is always backed by the databa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ class IncidentService:
     uow: UnitOfWorkFactory
     notifier: Notifier
     clock: Clock = field(default_factory=SystemClock)
+    _card_locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -207,7 +209,7 @@ class IncidentService:
         await self.notifier.post_notice(
             channel_id=channel_id, text=f":bust_in_silhouette: <@{user_id}> is now {role.value}."
         )
-        await self.notifier.update_card(incident=incident)
+        await self.refresh_card(incident.number)
         return incident
 
     async def set_severity(self, *, channel_id: str, severity: Severity, actor: str) -> Incident:
@@ -231,7 +233,7 @@ class IncidentService:
             text=f":rotating_light: Severity changed {previous.value} → {severity.value} "
             f"by <@{actor}>.",
         )
-        await self.notifier.update_card(incident=incident)
+        await self.refresh_card(incident.number)
         return incident
 
     async def post_update(self, *, channel_id: str, text: str, actor: str) -> Incident:
@@ -251,7 +253,7 @@ class IncidentService:
             channel_id=channel_id,
             text=f":loudspeaker: *Stakeholder update* from <@{actor}>:\n{text}",
         )
-        await self.notifier.update_card(incident=incident)
+        await self.refresh_card(incident.number)
         return incident
 
     async def add_message(
@@ -315,6 +317,20 @@ class IncidentService:
         return await self.add_message(
             incident=incident, message=message, added_by=reactor, via="reaction", event_id=event_id
         )
+
+    async def refresh_card(self, number: int | None) -> None:
+        """Re-render the pinned card from the latest stored state.
+
+        Card edits for one incident are serialised and always read fresh data, so two commands
+        finishing in the other order can never leave the card showing the older state.
+        """
+        if number is None:
+            return
+        async with self._card_locks.setdefault(number, asyncio.Lock()):
+            async with self.uow() as tx:
+                incident = await tx.incidents.get(number=number)
+            if incident is not None:
+                await self.notifier.update_card(incident=incident)
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.modals import update_modal
 from bot.deps import Deps
 from bot.ids import ActionId
+from bot.listeners.guard import guarded
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -18,4 +19,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
         incident = await deps.incidents.get(int(body["actions"][0]["value"]))
         await client.views_open(trigger_id=body["trigger_id"], view=update_modal(incident))
 
-    app.action(ActionId.CARD_POST_UPDATE)(on_post_update)
+    app.action(ActionId.CARD_POST_UPDATE)(guarded(on_post_update))

@@ -19,6 +19,7 @@ from bot.core.errors import InvalidInput
 from bot.core.incident import Role, Severity
 from bot.deps import Deps
 from bot.ids import SLASH_COMMAND
+from bot.listeners.guard import guarded
 from bot.listeners.payloads import user_mentions
 
 
@@ -180,4 +181,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         await sub.handler(inv, deps, respond, client)
 
-    app.command(SLASH_COMMAND)(on_command)
+    app.command(SLASH_COMMAND)(guarded(on_command))

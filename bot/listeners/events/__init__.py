@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
+from bot.listeners.guard import guarded
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -26,5 +27,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def ignore(event: dict[str, Any]) -> None:
         """Subscribed for other features; acknowledged so Slack does not retry."""
 
-    app.event("reaction_added")(on_reaction_added)
+    app.event("reaction_added")(guarded(on_reaction_added))
     app.event("reaction_removed")(ignore)

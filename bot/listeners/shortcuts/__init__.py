@@ -13,6 +13,7 @@ from bot.core.incident import Incident
 from bot.core.messages import SlackMessage
 from bot.deps import Deps
 from bot.ids import CallbackId
+from bot.listeners.guard import guarded
 
 
 async def add_message_to_incident(
@@ -78,4 +79,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
             view=pick_incident_modal(incidents, message=message),
         )
 
-    app.shortcut(CallbackId.TIMELINE_SHORTCUT)(on_shortcut)
+    app.shortcut(CallbackId.TIMELINE_SHORTCUT)(guarded(on_shortcut))

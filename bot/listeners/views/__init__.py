@@ -13,6 +13,7 @@ from bot.core.incident import DeclareInput
 from bot.core.messages import SlackMessage
 from bot.deps import Deps
 from bot.ids import ActionId, BlockId, CallbackId
+from bot.listeners.guard import guarded
 from bot.listeners.payloads import view_value
 from bot.listeners.shortcuts import add_message_to_incident
 
@@ -105,6 +106,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
             deps, client, incident=incident, message=message, user_id=body["user"]["id"]
         )
 
-    app.view(CallbackId.DECLARE_MODAL)(on_declare)
-    app.view(CallbackId.UPDATE_MODAL)(on_update)
-    app.view(CallbackId.TIMELINE_PICK_MODAL)(on_pick_incident)
+    app.view(CallbackId.DECLARE_MODAL)(guarded(on_declare))
+    app.view(CallbackId.UPDATE_MODAL)(guarded(on_update))
+    app.view(CallbackId.TIMELINE_PICK_MODAL)(guarded(on_pick_incident))

@@ -1,0 +1,21 @@
+"""The postmortem: what responders record, how it is checked, and how it is compiled.
+
+- `analysis`: the recorded facts (detection, scope rows, root cause, action items, resolution).
+- `validation`: raw form values -> those models, or `{field: message}` for the modal.
+- `flags`: the review flags, DOMAIN.md's anti-patterns as named checks.
+- `compiler`: the JSON form and the Markdown, rendered through a replaceable Jinja2 template.
+"""
+
+from bot.core.postmortem.compiler import Postmortem, compile_postmortem
+from bot.core.postmortem.draft import CloseOverride, PostmortemInput
+from bot.core.postmortem.flags import Flag, blocking, review
+
+__all__ = [
+    "CloseOverride",
+    "Flag",
+    "Postmortem",
+    "PostmortemInput",
+    "blocking",
+    "compile_postmortem",
+    "review",
+]

@@ -1,0 +1,78 @@
+"""Everything a postmortem is compiled from, gathered in one value.
+
+The review flags read it while the incident runs (the draft) and the compiler reads it at close;
+keeping it in its own module lets both depend on it without depending on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.core.incident import Incident
+from bot.core.postmortem.analysis import (
+    ActionItem,
+    Detection,
+    Resolution,
+    RootCause,
+    SliceImpact,
+    UtcDatetime,
+    as_utc,
+)
+from bot.core.timeline import TimelineEvent
+
+
+class CloseOverride(BaseModel):
+    """A close despite blocking flags: who decided, when, and which flags they overrode.
+
+    It is printed in the postmortem so a retro can see the gap was known and accepted."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    by: str
+    at: UtcDatetime
+    flags: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class PostmortemInput(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    incident: Incident
+    detection: Detection | None = None
+    slices: list[SliceImpact] = Field(default_factory=list)
+    root_cause: RootCause | None = None
+    # In the order they are numbered in the postmortem (storage lists them by id).
+    action_items: list[ActionItem] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    resolution: Resolution | None = None
+    close_override: CloseOverride | None = None
+    # Slack user id -> display name, so the document reads "@dana" rather than "U04ABCD".
+    user_names: dict[str, str] = Field(default_factory=dict)
+
+    def numbered_actions(self) -> Iterator[tuple[int, ActionItem]]:
+        """Action items with the 1-based number the postmortem's table gives them."""
+        return enumerate(self.action_items, start=1)
+
+    def regression_started_at(self) -> datetime | None:
+        """The detection form's value, else the one given at declaration."""
+        if self.detection and self.detection.regression_started_at:
+            return self.detection.regression_started_at
+        return _utc(self.incident.regression_started_at)
+
+    def first_alarm_at(self) -> datetime | None:
+        if self.detection and self.detection.first_alarm_at:
+            return self.detection.first_alarm_at
+        return _utc(self.incident.first_alarm_at)
+
+    def mitigated_at(self) -> datetime | None:
+        if self.resolution and self.resolution.mitigated_at:
+            return self.resolution.mitigated_at
+        return _utc(self.incident.mitigated_at)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # The incident comes from storage as it is; SQLite hands back naive datetimes.
+    return as_utc(moment) if moment is not None else None

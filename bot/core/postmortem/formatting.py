@@ -1,0 +1,182 @@
+"""How values read in the postmortem: times, durations, numbers, table cells, Mermaid text.
+
+These are the Jinja filters the postmortem template uses (see `FILTERS`), kept as plain
+functions so a team writing its own template gets the same wording for free, and so the JSON
+form can hold raw values (ISO times, seconds) while the Markdown shows readable ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+NOT_RECORDED = "_not recorded_"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """The JSON form of a time: ISO 8601 in UTC with a Z, to the second."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _parse(value: str | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def show(value: Any) -> Any:
+    """The value, or "_not recorded_" when there is none: a reader must never see "None"."""
+    if value is None or value == "" or value == []:
+        return NOT_RECORDED
+    return value
+
+
+def utc(value: str | datetime | None) -> str:
+    """`2024-03-05 14:03 UTC`."""
+    if value is None or value == "":
+        return NOT_RECORDED
+    return _parse(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def utc_time(value: str | datetime) -> str:
+    """`2024-03-05 14:03`, for a table whose header already says UTC."""
+    return _parse(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def duration(seconds: float | None) -> str:
+    """A span as people say it: `42 d 3 h`, `3 h 10 min`, `45 min`, `30 s`."""
+    if seconds is None:
+        return NOT_RECORDED
+    sign = "-" if seconds < 0 else ""
+    total = int(abs(seconds))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        parts = [f"{days} d"] + ([f"{hours} h"] if hours else [])
+    elif hours:
+        parts = [f"{hours} h"] + ([f"{minutes} min"] if minutes else [])
+    elif minutes:
+        parts = [f"{minutes} min"]
+    else:
+        parts = [f"{secs} s"]
+    return sign + " ".join(parts)
+
+
+def number(value: float | int | None) -> str:
+    """`100`, `0.72`, `12345.6`: no float noise, no exponent, no trailing zeros."""
+    if value is None:
+        return NOT_RECORDED
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{round(float(value), 4):f}".rstrip("0").rstrip(".")
+
+
+def signed(value: float | int | None) -> str:
+    if value is None:
+        return NOT_RECORDED
+    text = number(value)
+    return text if text.startswith("-") or text == "0" else f"+{text}"
+
+
+def percent(value: float | None) -> str:
+    """A relative change: `-95%`, `+900%`, `-4.5%`."""
+    if value is None:
+        return NOT_RECORDED
+    rounded = round(value, 1)
+    text = f"{rounded:+.1f}".removesuffix(".0")
+    return "0%" if rounded == 0 else f"{text}%"
+
+
+def count(value: int | None) -> str:
+    return NOT_RECORDED if value is None else f"{value:,}"
+
+
+def cell(value: Any) -> str:
+    """A Markdown table cell: pipes escaped and line breaks kept, so no value breaks the row."""
+    text = show(value)
+    text = str(text).replace("\\|", "|").replace("|", "\\|")
+    return "<br>".join(line.strip() for line in text.strip().splitlines()) or NOT_RECORDED
+
+
+def link(url: str | None, text: str | None = None) -> str:
+    """A Markdown link that survives parentheses and spaces in the address."""
+    if not url:
+        return NOT_RECORDED if text is None else text
+    safe = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    label = (text or url).replace("[", "\\[").replace("]", "\\]")
+    return f"[{label}]({safe})"
+
+
+# Mermaid's timeline grammar: a period is `[^#:\n]+`, an event ends at ": " and `#` or `%%`
+# start a comment. Anything carrying those would cut an entry short or break the diagram.
+_MERMAID_REPLACEMENTS = str.maketrans(
+    {
+        "#": "\uff03",  # look-alikes: the reader sees the character, Mermaid does not
+        ";": ",",
+        "<": "\u2039",
+        ">": "\u203a",
+        "`": "'",
+        "{": "(",
+        "}": ")",
+        "\n": " ",
+        "\r": " ",
+        "\t": " ",
+    }
+)
+_COLON_BREAK = re.compile(r":(?=\s|$)")
+_PERCENTS = re.compile(r"%{2,}")
+
+
+def mermaid(value: Any, limit: int = 80) -> str:
+    """Text safe inside a Mermaid timeline entry, shortened to `limit` characters."""
+    text = str(value).translate(_MERMAID_REPLACEMENTS)
+    text = _PERCENTS.sub("%", _COLON_BREAK.sub(" -", text))
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    # A period label may not contain a colon at all.
+    return text or "-"
+
+
+def mermaid_period(value: str) -> str:
+    return mermaid(value).replace(":", "h")
+
+
+_SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
+_SLACK_CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
+_SLACK_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
+_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|([^>]*))?>")
+
+
+def plain_slack_text(text: str, names: Mapping[str, str]) -> str:
+    """A pinned Slack message as a reader of the document should see it: `<@U04AB>` becomes
+    `@dana`, `<https://x|the runbook>` becomes `the runbook (https://x)`."""
+    if "<" not in text:
+        return text  # most summaries: skip four regex passes
+    text = _SLACK_MENTION.sub(lambda m: "@" + (names.get(m[1]) or m[2] or m[1]), text)
+    text = _SLACK_CHANNEL.sub(lambda m: "#" + m[1], text)
+    text = _SLACK_SPECIAL.sub(lambda m: "@" + m[1], text)
+    return _SLACK_LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[2] else m[1], text)
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "show": show,
+    "utc": utc,
+    "utc_time": utc_time,
+    "duration": duration,
+    "number": number,
+    "signed": signed,
+    "percent": percent,
+    "count": count,
+    "cell": cell,
+    "link": link,
+    "mermaid": mermaid,
+    "mermaid_period": mermaid_period,
+}

@@ -1,0 +1,129 @@
+"""`ai-incident demo`: the legal-RAG citation incident, played through the real app.
+
+The scenario is case study 1 of the seed (a law firm's research assistant citing cases that do
+not exist, after 14,000 new filings went into the corpus without re-embedding). Every step is a
+signed Slack request to the app, which talks to the local Slack sandbox; nothing is mocked.
+The transcript is what people in the workspace would have seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.core.incident import Incident
+from bot.core.timeline import TimelineEvent
+from bot.ids import CallbackId
+from bot.rehearsal import Rehearsal, rehearsal
+from bot.sandbox import SlackEmulator
+
+ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
+TITLE = "Legal research assistant cites cases that do not exist"
+
+
+def run_demo(out: Path) -> int:
+    logging.getLogger().setLevel(logging.WARNING)
+    out.mkdir(parents=True, exist_ok=True)
+    database = out / "ai-incident-demo.db"
+    for stale in out.glob("ai-incident-demo.db*"):
+        stale.unlink()  # every run starts from an empty workspace and database
+    transcript, timeline_text = asyncio.run(_run(f"sqlite+aiosqlite:///{database.resolve()}"))
+    (out / "transcript.txt").write_text(transcript)
+    (out / "timeline.md").write_text(timeline_text)
+    print(transcript)
+    print(timeline_text)
+    print(f"Wrote {out / 'transcript.txt'} and {out / 'timeline.md'}", file=sys.stderr)
+    return 0
+
+
+async def _run(database_url: str) -> tuple[str, str]:
+    emulator = SlackEmulator()
+    announce = emulator.add_channel("ai-incidents")
+    async with rehearsal(
+        database_url=database_url, emulator=emulator, announce_channel=announce.id
+    ) as rig:
+        incident = await _play(rig)
+        timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
+    return emulator.transcript(), render_timeline(incident, timeline)
+
+
+async def _play(rig: Rehearsal) -> Incident:
+    slack, emulator = rig.slack, rig.emulator
+    general = emulator.channel_by_name("general")
+    assert general is not None
+
+    await slack.slash(f"open {TITLE}", user=ALICE, channel=general.id)
+    await slack.settle()
+    declare_view = emulator.open_views(ALICE)[-1]
+    started = datetime.now(UTC) - timedelta(days=3)
+    await slack.submit_view(
+        declare_view.id,
+        {
+            "severity": "S2",
+            "category": "user_visible_regression",
+            "ai_feature": "legal-research-rag",
+            "how_detected": "user_report",
+            "regression_started_at": int(started.timestamp()),
+            "description": (
+                "The assistant returns case citations with real-looking names, courts and "
+                "docket numbers that do not exist. It should cite a real case or say that no "
+                "relevant case law was found."
+            ),
+        },
+        user=ALICE,
+    )
+    await slack.settle()
+    [incident] = await rig.runtime.deps.incidents.list_open()
+    channel = incident.channel_id
+    assert channel is not None
+
+    report = emulator.post_user_message(
+        channel, BOB, "Partners found fabricated citations in three briefs since Monday."
+    )
+    await slack.react(channel, report, user=ALICE)
+    await slack.slash("role comms <@U0BOB|bob>", user=ALICE, channel=channel)
+    await slack.slash("role scribe <@U0CAROL|carol>", user=ALICE, channel=channel)
+    await slack.slash(
+        "log Nothing changed in the app, the retrieval pipeline or the model deployment "
+        "in eight months.",
+        user=CAROL,
+        channel=channel,
+    )
+    await slack.slash(
+        "log The legal corpus got 14,000 new court filings six weeks ago; the embedding "
+        "index was not rebuilt for them.",
+        user=CAROL,
+        channel=channel,
+    )
+    await slack.slash("severity S1", user=ALICE, channel=channel)
+    await slack.slash(
+        "update Citation generation is disabled while we re-index the corpus. "
+        "Next update in one hour.",
+        user=BOB,
+        channel=channel,
+    )
+    scores = emulator.post_user_message(
+        channel,
+        CAROL,
+        "Average cosine similarity of returned chunks: 0.61 (reliable citations need 0.72).",
+    )
+    await slack.message_shortcut(
+        CallbackId.TIMELINE_SHORTCUT, channel=channel, message_ts=scores, user=CAROL
+    )
+    await slack.slash("status", user=CAROL, channel=channel)
+    await slack.settle()
+    return await rig.runtime.deps.incidents.get(incident.number or 0)
+
+
+def render_timeline(incident: Incident, events: list[TimelineEvent]) -> str:
+    lines = [f"# Timeline of incident #{incident.number}: {incident.title}", ""]
+    for event in events:
+        when = event.occurred_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        axis = f" [{event.axis.value}]" if event.axis else ""
+        link = f" ({event.permalink})" if event.permalink else ""
+        who = f" — {event.actor}" if event.actor else ""
+        lines.append(f"- {when} · {event.kind.value}{axis}: {event.summary}{who}{link}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,86 @@
+"""One place where errors become messages people can act on.
+
+Every listener is registered through `guarded`. Bolt's own error path cannot be used after
+`ack()`: when a listener raises after acknowledging, Bolt may lose the acknowledgement and
+answer Slack late (a race in its asyncio runner), so the person would see a failure even though
+their request was accepted. Catching here keeps the ack intact and still reports the error —
+domain errors as themselves, anything else as a reference to give an admin, never a traceback.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncRespond
+from slack_bolt.kwargs_injection.async_args import AsyncArgs
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[..., Awaitable[None]]
+
+
+def guarded(listener: Listener) -> Callable[[AsyncArgs], Awaitable[None]]:
+    """Wrap a plain listener (declaring the Bolt arguments it needs by name) so that its
+    errors are reported to the person who acted, after an ack that is never lost."""
+    names = inspect.getfullargspec(listener).args
+
+    async def run(args: AsyncArgs) -> None:
+        try:
+            await listener(**{name: getattr(args, name) for name in names})
+        except Exception as error:
+            if args.ack is not None and args.ack.response is None:
+                await args.ack()
+            await report_error(error, body=args.body, respond=args.respond, client=args.client)
+
+    run.__name__ = run.__qualname__ = getattr(listener, "__name__", "listener")
+    return run
+
+
+def error_text(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        return f":warning: {error.message}"
+    reference = uuid.uuid4().hex[:8]
+    log.error("unhandled error (ref %s)", reference, exc_info=error)
+    return (
+        ":x: Something went wrong on our side and the failed step changed nothing. Try again; "
+        f"if it persists, give your admin the reference `{reference}`."
+    )
+
+
+async def report_error(
+    error: Exception,
+    *,
+    body: dict[str, Any],
+    respond: AsyncRespond | None,
+    client: AsyncWebClient,
+) -> None:
+    await tell_user(body, respond, client, error_text(error))
+
+
+async def tell_user(
+    body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient, text: str
+) -> None:
+    """Reach the person who acted: the response_url when there is one, else an ephemeral
+    message in the channel the action came from, else a DM."""
+    try:
+        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        user = (body.get("user") or {}).get("id") or body.get("user_id")
+        if not user:
+            return
+        channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+        if channel:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+            return
+        dm = await client.conversations_open(users=user)
+        await client.chat_postMessage(channel=dm["channel"]["id"], text=text)
+    except Exception:
+        log.exception("could not tell the user about an error")
