@@ -16,20 +16,27 @@ from bot.sandbox.state import JsonDict, plain_text_of
 NameLookup = Callable[[str], str]
 
 _MENTION = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
 
 
 def resolve_mentions(text: str, name_of: NameLookup) -> str:
-    """`<@U0ALICE>` -> `@alice`, `<#C1|name>` -> `#name`, `<!here>` -> `@here`."""
+    """Slack's markup as a person reads it: `<@U0ALICE>` -> `@alice`, `<#C1|name>` -> `#name`,
+    `<!here>` -> `@here`, `<!date^...|fallback>` -> the fallback, `<url|label>` -> `label`."""
 
-    def replace(match: re.Match[str]) -> str:
+    def mention(match: re.Match[str]) -> str:
         sigil, target, label = match.group(1), match.group(2), match.group(3)
         if sigil == "@":
             return f"@{label or name_of(target)}"
         if sigil == "#":
             return f"#{label or name_of(target)}"
+        if target.startswith("date^"):
+            return label or target
         return f"@{label or target.split('^')[0]}"
 
-    return _MENTION.sub(replace, text)
+    def link(match: re.Match[str]) -> str:
+        return match.group(2) or match.group(1)
+
+    return _LINK.sub(link, _MENTION.sub(mention, text))
 
 
 def render_message(text: str, blocks: list[JsonDict], name_of: NameLookup) -> list[str]:
