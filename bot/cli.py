@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", type=Path, default=Path("ai-incident-demo"))
 
+    runbooks = commands.add_parser("runbooks", help="runbook files")
+    runbook_commands = runbooks.add_subparsers(dest="runbooks_command", required=True)
+    check = runbook_commands.add_parser(
+        "check", help="validate the shipped runbooks and those in DIR (or AI_INCIDENT_RUNBOOKS_DIR)"
+    )
+    check.add_argument("dir", nargs="?", type=Path)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -56,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "db":
             return _db_upgrade()
+        if args.command == "runbooks":
+            return _check_runbooks(args.dir)
         if args.command == "serve":
             return _serve(load_settings(), socket=args.socket, host=args.host, port=args.port)
     except SettingsError as exc:
@@ -80,9 +89,31 @@ def _db_upgrade() -> int:
     return 0
 
 
+def _check_runbooks(directory: Path | None) -> int:
+    import os
+
+    from bot.core.runbook_loader import check_runbooks, format_problems
+
+    if directory is None and os.environ.get("AI_INCIDENT_RUNBOOKS_DIR"):
+        directory = Path(os.environ["AI_INCIDENT_RUNBOOKS_DIR"])
+    if directory is not None and not directory.is_dir():
+        return _fail(f"{directory} is not a directory")
+    problems = check_runbooks(directory)
+    if problems:
+        print(format_problems(problems), file=sys.stderr)
+        return 1
+    print("runbooks are valid")
+    return 0
+
+
 def _serve(settings: Settings, *, socket: bool, host: str, port: int) -> int:
+    from bot.core.runbook_loader import check_runbooks, format_problems
     from storage.migrate import SchemaError, check_schema_current
 
+    problems = check_runbooks(settings.runbooks_dir)
+    if problems:
+        print(format_problems(problems), file=sys.stderr)
+        return _fail("refusing to start with invalid runbooks (see above)")
     try:
         asyncio.run(check_schema_current(settings.database_url))
     except SchemaError as exc:

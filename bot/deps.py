@@ -8,7 +8,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.core.incident_service import IncidentService
+from bot.core.phase_service import PhaseService
 from bot.core.ports import Clock
+from bot.core.runbook import RunbookCatalog
 
 
 @dataclass
@@ -17,3 +19,5 @@ class Deps:
     clock: Clock
     slack: AsyncWebClient
     incidents: IncidentService
+    runbooks: RunbookCatalog
+    phases: PhaseService

@@ -16,6 +16,7 @@ class CallbackId(StrEnum):
     UPDATE_MODAL = "stakeholder_update"
     TIMELINE_SHORTCUT = "add_to_incident_timeline"
     TIMELINE_PICK_MODAL = "add_to_timeline_pick_incident"
+    LEVER_MODAL = "stabilization_lever"
 
 
 class ActionId(StrEnum):
@@ -31,6 +32,13 @@ class ActionId(StrEnum):
     PICK_INCIDENT = "pick_incident"
     # Buttons on the incident card
     CARD_POST_UPDATE = "card_post_update"
+    # The phase checklist
+    CHECKLIST_TOGGLE = "checklist_toggle"
+    PHASE_NEXT = "phase_next"
+    PHASE_ADVANCE_ANYWAY = "phase_advance_anyway"
+    LEVER_CHOOSE = "lever_choose"
+    LEVER_AUTHORIZED_BY = "lever_authorized_by"
+    LEVER_TRADE_OFF = "lever_trade_off"
 
 
 class BlockId(StrEnum):
@@ -44,3 +52,5 @@ class BlockId(StrEnum):
     RUNBOOK = "runbook"
     UPDATE_TEXT = "update_text"
     PICK_INCIDENT = "pick_incident"
+    LEVER_AUTHORIZED_BY = "lever_authorized_by"
+    LEVER_TRADE_OFF = "lever_trade_off"

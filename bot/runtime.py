@@ -16,9 +16,12 @@ from bot.api import create_http_app
 from bot.app import create_app
 from bot.config import Settings
 from bot.core.incident_service import IncidentService
+from bot.core.phase_service import PhaseService
 from bot.core.ports import Clock, SystemClock
+from bot.core.runbook_loader import load_catalog
 from bot.deps import Deps
 from bot.slack_notifier import SlackNotifier, make_slack_client
+from bot.timeboxes import timebox_lookup
 from storage.engine import create_engine, create_session_factory
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
@@ -40,12 +43,22 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     engine = create_engine(settings.database_url)
     uow = SqlUnitOfWorkFactory(create_session_factory(engine))
     slack = make_slack_client(settings)
-    notifier = SlackNotifier(slack, settings=settings, clock=clock)
+    runbooks = load_catalog(settings.runbooks_dir)
+    notifier = SlackNotifier(
+        slack, settings=settings, clock=clock, timebox_of=timebox_lookup(runbooks)
+    )
+    incidents = IncidentService(uow=uow, notifier=notifier, clock=clock)
+    phases = PhaseService(
+        uow=uow, notifier=notifier, incidents=incidents, catalog=runbooks, clock=clock
+    )
+    incidents.on_provisioned.append(phases.enter_first_phase)
     deps = Deps(
         settings=settings,
         clock=clock,
         slack=slack,
-        incidents=IncidentService(uow=uow, notifier=notifier, clock=clock),
+        incidents=incidents,
+        runbooks=runbooks,
+        phases=phases,
     )
     bolt = create_app(settings, deps)
     http = create_http_app(settings, deps, bolt, engine=engine)

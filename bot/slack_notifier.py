@@ -8,6 +8,7 @@ message shapes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -15,12 +16,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.card import announcement_text, card_blocks, card_text
+from bot.blocks.checklist import checklist_blocks, checklist_text
 from bot.config import Settings
 from bot.core.incident import Incident, channel_name
 from bot.core.messages import SlackMessage
+from bot.core.phase_service import ChecklistView
 from bot.core.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -47,10 +51,18 @@ def _error_code(exc: SlackApiError) -> str:
 
 
 class SlackNotifier:
-    def __init__(self, client: AsyncWebClient, *, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        settings: Settings,
+        clock: Clock,
+        timebox_of: Callable[[Incident], int | None] = lambda incident: None,
+    ) -> None:
         self._client = client
         self._settings = settings
         self._clock = clock
+        self._timebox_of = timebox_of
 
     async def create_channel(self, *, incident: Incident) -> tuple[str, str]:
         assert incident.number is not None
@@ -86,7 +98,7 @@ class SlackNotifier:
         response = await self._client.chat_postMessage(
             channel=incident.channel_id,
             text=card_text(incident),
-            blocks=card_blocks(incident, now=self._clock.now()),
+            blocks=self._card(incident),
             unfurl_links=False,
         )
         ts = str(response["ts"])
@@ -100,7 +112,31 @@ class SlackNotifier:
             channel=incident.channel_id,
             ts=incident.card_ts,
             text=card_text(incident),
-            blocks=card_blocks(incident, now=self._clock.now()),
+            blocks=self._card(incident),
+        )
+
+    def _card(self, incident: Incident) -> list[Block]:
+        return card_blocks(
+            incident, now=self._clock.now(), timebox_minutes=self._timebox_of(incident)
+        )
+
+    async def post_checklist(self, *, view: ChecklistView) -> str:
+        assert view.incident.channel_id is not None
+        response = await self._client.chat_postMessage(
+            channel=view.incident.channel_id,
+            text=checklist_text(view),
+            blocks=checklist_blocks(view),
+        )
+        return str(response["ts"])
+
+    async def update_checklist(self, *, view: ChecklistView) -> None:
+        if view.incident.channel_id is None or view.run.checklist_ts is None:
+            return
+        await self._client.chat_update(
+            channel=view.incident.channel_id,
+            ts=view.run.checklist_ts,
+            text=checklist_text(view),
+            blocks=checklist_blocks(view),
         )
 
     async def post_notice(self, *, channel_id: str, text: str) -> None:

@@ -107,7 +107,7 @@ async def check_schema_current(url: str) -> None:
 
 def _upgrade_on(connection: Connection, config: Config) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 def _current_on(connection: Connection) -> set[str]:

@@ -7,13 +7,14 @@ never see a row; repositories hand them `Incident` and `TimelineEvent` built her
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.core.changes import Change
 from bot.core.incident import Incident
 from bot.core.timeline import TimelineEvent
 
@@ -178,3 +179,221 @@ def timeline_event_values(event: TimelineEvent) -> dict[str, Any]:
 
 def row_to_timeline_event(row: TimelineEventRow) -> TimelineEvent:
     return TimelineEvent.model_validate(row)
+
+
+# -- runbook phases ---------------------------------------------------------------------------
+
+
+class PhaseRunRow(SQLModel, table=True):
+    """One stay of an incident in one runbook phase (start and end are the phase times)."""
+
+    __tablename__ = "phase_run"
+    __table_args__ = (
+        Index("ix_phase_run_incident_number_started_at", "incident_number", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_number: int = Field(foreign_key="incident.number")
+    runbook: str
+    phase: str
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    entered_by: str | None = None
+    left_by_override: str | None = None
+    checklist_ts: str | None = None
+    timebox_nudged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ChecklistEntryRow(SQLModel, table=True):
+    """The current tick of one checklist item or exit criterion of one phase of one incident."""
+
+    __tablename__ = "checklist_entry"
+
+    incident_number: int = Field(foreign_key="incident.number", primary_key=True)
+    phase: str = Field(primary_key=True)
+    item_id: str = Field(primary_key=True)
+    done: bool
+    by: str
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+# -- the postmortem's records (revision 0004) ---------------------------------------------------
+# One row per incident for the single sections (keyed by incident number), many for scope rows
+# and action items. Enums are stored by value; mapping to the domain is in
+# storage/repositories/postmortem.py.
+
+
+class DetectionRow(SQLModel, table=True):
+    """How we learned of the incident, as the detection form recorded it."""
+
+    __tablename__ = "detection"
+
+    incident_number: int = Field(
+        primary_key=True, foreign_key="incident.number", sa_column_kwargs={"autoincrement": False}
+    )
+    how: str | None = None
+    signal: str | None = None
+    signal_url: str | None = None
+    regression_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_alarm_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    what_we_missed: str | None = Field(default=None, sa_type=Text)
+    alarm_ignored_or_misrouted: str | None = Field(default=None, sa_type=Text)
+
+
+class SliceImpactRow(SQLModel, table=True):
+    """One row of an incident's per-slice scorecard; the delta is computed, never stored."""
+
+    __tablename__ = "slice_impact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_number: int = Field(foreign_key="incident.number", index=True)
+    slice: str
+    metric: str
+    baseline: float
+    incident_value: float
+    users_affected: int | None = None
+    higher_is_better: bool = True
+
+
+class RootCauseRow(SQLModel, table=True):
+    """The root cause: `axes` holds one {axis, what_changed, evidence_url} per chosen axis."""
+
+    __tablename__ = "root_cause"
+
+    incident_number: int = Field(
+        primary_key=True, foreign_key="incident.number", sa_column_kwargs={"autoincrement": False}
+    )
+    axes: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    first_axis: str | None = None
+    why_not_caught: str | None = None
+    why_not_caught_text: str | None = Field(default=None, sa_type=Text)
+    contributing_factors: list[str] = Field(default_factory=list, sa_type=JSON)
+    layer: str | None = None
+
+
+class ActionItemRow(SQLModel, table=True):
+    """One action item, its calibration record (calibration items) and reminder bookkeeping.
+
+    The `reminder_*` and `last_reminded_at` columns belong to the reminders: they claim an item
+    with one conditional UPDATE on `reminder_claimed_until`, so they live on the row itself."""
+
+    __tablename__ = "action_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_number: int = Field(foreign_key="incident.number", index=True)
+    category: str
+    title: str = Field(sa_type=Text)
+    owner_id: str | None = Field(default=None, index=True)
+    due: date | None = None
+    status: str = Field(index=True)
+    artefact_url: str | None = Field(default=None, sa_type=Text)
+    calibration_labels: int | None = None
+    calibration_kappa: float | None = None
+    calibration_tpr: float | None = None
+    calibration_tnr: float | None = None
+    calibration_judge_version: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminder_claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminder_message_ts: str | None = None
+
+
+class ResolutionRow(SQLModel, table=True):
+    """What the close form recorded: the summary, when it was mitigated, exit criteria met."""
+
+    __tablename__ = "resolution"
+
+    incident_number: int = Field(
+        primary_key=True, foreign_key="incident.number", sa_column_kwargs={"autoincrement": False}
+    )
+    summary: str = Field(sa_type=Text)
+    mitigated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    exit_criteria_met: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class CloseOverrideRow(SQLModel, table=True):
+    """A close despite blocking review flags: who, when, which flags, why."""
+
+    __tablename__ = "close_override"
+
+    incident_number: int = Field(
+        primary_key=True, foreign_key="incident.number", sa_column_kwargs={"autoincrement": False}
+    )
+    closed_by: str
+    closed_at: datetime = Field(sa_type=UTCDateTime)
+    flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class PostmortemRow(SQLModel, table=True):
+    """The compiled postmortem: the Markdown and the JSON form, as posted."""
+
+    __tablename__ = "postmortem"
+
+    incident_number: int = Field(
+        primary_key=True, foreign_key="incident.number", sa_column_kwargs={"autoincrement": False}
+    )
+    markdown: str = Field(sa_type=Text)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    flags: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    compiled_at: datetime = Field(sa_type=UTCDateTime)
+    template_problem: str | None = Field(default=None, sa_type=Text)
+
+
+
+# -- the change ledger (revision 0003) --------------------------------------------------------
+
+
+class ChangeEventRow(SQLModel, table=True):
+    """One control-plane change in the global ledger; (source, external_id) identifies it.
+
+    `service_key` is the service casefolded, so "what changed for this feature" is an indexed
+    equality on every backend. The indexes serve the digest: a time range, alone or within one
+    service or one kind, read newest first.
+    """
+
+    __tablename__ = "change_event"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_change_event_source_external_id"),
+        Index("ix_change_event_occurred_at", "occurred_at"),
+        Index("ix_change_event_service_key_occurred_at", "service_key", "occurred_at"),
+        Index("ix_change_event_kind_occurred_at", "kind", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    external_id: str
+    kind: str
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    service: str | None = None
+    service_key: str | None = None
+    summary: str | None = Field(default=None, sa_type=Text)
+    before: str | None = None
+    after: str | None = None
+    url: str | None = Field(default=None, sa_type=Text)
+    actor: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+def service_key(service: str | None) -> str | None:
+    """How a service name is matched: trimmed and casefolded (as bot.core.changes compares)."""
+    return None if service is None else service.strip().casefold()
+
+
+def change_event_values(change: Change, *, recorded_at: datetime) -> dict[str, Any]:
+    """Column values for an insert; attributes go through JSON mode like timeline details."""
+    values: dict[str, Any] = {
+        name: _column_value(getattr(change, name))
+        for name in Change.model_fields
+        if name not in ("id", "attributes")
+    }
+    values["attributes"] = change.model_dump(mode="json", include={"attributes"})["attributes"]
+    values["service_key"] = service_key(change.service)
+    values["recorded_at"] = to_utc(recorded_at)
+    return values
+
+
+def row_to_change(row: ChangeEventRow) -> Change:
+    return Change.model_validate(row)

@@ -8,12 +8,18 @@ from typing import Self
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.ports import IncidentRepository, ProcessedEventRepository, TimelineRepository
+from bot.core.ports import (
+    IncidentRepository,
+    PhaseRepository,
+    ProcessedEventRepository,
+    TimelineRepository,
+)
 from storage.repositories import (
     SqlIncidentRepository,
     SqlProcessedEventRepository,
     SqlTimelineRepository,
 )
+from storage.repositories.phases import SqlPhaseRepository
 
 
 class SqlUnitOfWork:
@@ -27,6 +33,7 @@ class SqlUnitOfWork:
     incidents: IncidentRepository
     timeline: TimelineRepository
     processed_events: ProcessedEventRepository
+    phases: PhaseRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -41,6 +48,7 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidentRepository(self._session)
         self.timeline = SqlTimelineRepository(self._session)
         self.processed_events = SqlProcessedEventRepository(self._session)
+        self.phases = SqlPhaseRepository(self._session)
         return self
 
     async def __aexit__(

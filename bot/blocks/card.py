@@ -34,14 +34,18 @@ def card_text(incident: Incident) -> str:
     )
 
 
-def card_blocks(incident: Incident, *, now: datetime) -> list[Block]:
+def card_blocks(
+    incident: Incident, *, now: datetime, timebox_minutes: int | None = None
+) -> list[Block]:
     icon = _SEVERITY_ICON.get(incident.severity.value, "")
     status = "Open" if incident.is_open else "Closed"
-    in_phase = (
-        f" (for {duration((now - incident.phase_started_at).total_seconds())})"
-        if incident.phase_started_at and incident.is_open
-        else ""
-    )
+    in_phase = ""
+    if incident.phase_started_at and incident.is_open:
+        spent = (now - incident.phase_started_at).total_seconds()
+        in_phase = f" for {duration(spent)}"
+        if timebox_minutes is not None:
+            late = " :hourglass: past its timebox" if spent > timebox_minutes * 60 else ""
+            in_phase += f" of {duration(timebox_minutes * 60)}{late}"
     fields = [
         f"*Severity*\n{icon} {incident.severity.label}",
         f"*Status*\n{status}",

@@ -52,3 +52,11 @@ class PinMessageState(ModalState):
     ts: str
     author_id: str | None = None
     text: str = ""
+
+
+class LeverState(ModalState):
+    """Which stabilization lever of which phase a responder is pulling."""
+
+    incident_number: int
+    phase: str
+    lever_id: str

@@ -13,13 +13,15 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.blocks.format import truncate
-from bot.blocks.modal_state import DeclareState, IncidentState, PinMessageState
+from bot.blocks.modal_state import DeclareState, IncidentState, LeverState, PinMessageState
 from bot.core.incident import Category, HowDetected, Incident, Severity
 from bot.core.messages import SlackMessage
+from bot.core.runbook import StabilizationLever
 from bot.ids import ActionId, BlockId, CallbackId
 
 _CATEGORY_HELP = {
@@ -202,6 +204,39 @@ def pick_incident_modal(incidents: Sequence[Incident], *, message: SlackMessage)
                         text="The message keeps its original time, author and a permalink."
                     )
                 ]
+            ),
+        ],
+    )
+
+
+def lever_modal(incident: Incident, *, phase: str, lever: StabilizationLever) -> View:
+    assert incident.number is not None
+    return View(
+        type="modal",
+        callback_id=CallbackId.LEVER_MODAL,
+        title="Stabilization lever",
+        submit="Record",
+        close="Cancel",
+        private_metadata=LeverState(
+            incident_number=incident.number, phase=phase, lever_id=lever.id
+        ).encode(),
+        blocks=[
+            SectionBlock(text=truncate(f"*{lever.title}*\n{lever.description}", 3000)),
+            InputBlock(
+                block_id=BlockId.LEVER_AUTHORIZED_BY,
+                label="Authorized by",
+                element=UserSelectElement(action_id=ActionId.LEVER_AUTHORIZED_BY),
+            ),
+            InputBlock(
+                block_id=BlockId.LEVER_TRADE_OFF,
+                label="Trade-off",
+                element=PlainTextInputElement(
+                    action_id=ActionId.LEVER_TRADE_OFF,
+                    multiline=True,
+                    max_length=2000,
+                    placeholder=truncate(lever.trade_off_prompt, 150),
+                ),
+                hint=truncate(lever.trade_off_prompt, 2000),
             ),
         ],
     )

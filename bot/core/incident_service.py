@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,9 @@ class IncidentService:
     uow: UnitOfWorkFactory
     notifier: Notifier
     clock: Clock = field(default_factory=SystemClock)
+    # Features that act once an incident's channel and card exist (the runbook's first
+    # checklist, the what-changed digest) register here instead of being called from here.
+    on_provisioned: list[Callable[[Incident], Awaitable[None]]] = field(default_factory=list)
     _card_locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
 
     # -- reading ---------------------------------------------------------------------------
@@ -162,6 +166,12 @@ class IncidentService:
                 details={"event": "card_posted", "ts": card_ts},
             )
             await self.notifier.announce(incident=incident)
+            for hook in self.on_provisioned:
+                try:
+                    await hook(incident)
+                except Exception:
+                    # One feature failing must not undo or hide the declaration itself.
+                    log.exception("after-declare step failed for incident #%s", number)
         return incident
 
     async def resume_unprovisioned(self) -> int:

@@ -7,12 +7,18 @@ keyword-only and never commit: the unit of work commits once, when the use case 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.core.changes import Change, ChangeKind
+from bot.core.digest import Digest
 from bot.core.incident import Incident
 from bot.core.messages import SlackMessage
+from bot.core.phases import EntryState, PhaseRun
+from bot.core.postmortem import CloseOverride, Postmortem
+from bot.core.postmortem.analysis import ActionItem, Detection, Resolution, RootCause, SliceImpact
 from bot.core.timeline import TimelineEvent
 
 
@@ -64,12 +70,33 @@ class ProcessedEventRepository(Protocol):
         ...
 
 
+class PhaseRepository(Protocol):
+    async def start(self, *, run: PhaseRun) -> PhaseRun: ...
+
+    async def current(self, *, incident_number: int) -> PhaseRun | None:
+        """The run not yet ended (locked for update), or None before the first phase."""
+        ...
+
+    async def save(self, *, run: PhaseRun) -> None: ...
+
+    async def runs(self, *, incident_number: int) -> list[PhaseRun]: ...
+
+    async def entries(self, *, incident_number: int, phase: str) -> dict[str, EntryState]: ...
+
+    async def set_entry(self, *, state: EntryState) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction; commits on a clean exit, rolls back on an exception."""
 
     incidents: IncidentRepository
     timeline: TimelineRepository
     processed_events: ProcessedEventRepository
+    analysis: AnalysisRepository
+    action_items: ActionItemRepository
+    postmortems: PostmortemRepository
+    phases: PhaseRepository
+    changes: ChangeRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -113,3 +140,163 @@ class Notifier(Protocol):
     async def fetch_message(self, *, channel_id: str, ts: str) -> SlackMessage | None:
         """The message at (channel, ts), top-level or in a thread; None when it is gone."""
         ...
+
+
+# -- the postmortem's records (detection, scope, root cause, actions, close) ------------------
+# Every method below acts on one incident's records. Use cases lock the incident first
+# (IncidentRepository.get / get_by_channel), so writes to one incident's records never race.
+
+
+class AnalysisRepository(Protocol):
+    """What responders record for the postmortem, one section per incident (scope: many rows)."""
+
+    async def get_detection(self, *, incident_number: int) -> Detection | None: ...
+
+    async def save_detection(self, *, incident_number: int, detection: Detection) -> None:
+        """Insert or replace the incident's detection."""
+        ...
+
+    async def list_slices(self, *, incident_number: int) -> list[SliceImpact]:
+        """Scope rows in the order they were added."""
+        ...
+
+    async def add_slice(self, *, incident_number: int, row: SliceImpact) -> SliceImpact:
+        """Store a new row; returns it with its id."""
+        ...
+
+    async def save_slice(self, *, incident_number: int, row: SliceImpact) -> bool:
+        """Replace the row with `row.id`; False when the incident has no such row."""
+        ...
+
+    async def remove_slice(self, *, incident_number: int, slice_id: int) -> bool:
+        """False when the incident has no such row (already removed)."""
+        ...
+
+    async def get_root_cause(self, *, incident_number: int) -> RootCause | None: ...
+
+    async def save_root_cause(self, *, incident_number: int, root_cause: RootCause) -> None: ...
+
+    async def get_resolution(self, *, incident_number: int) -> Resolution | None: ...
+
+    async def save_resolution(self, *, incident_number: int, resolution: Resolution) -> None: ...
+
+    async def get_close_override(self, *, incident_number: int) -> CloseOverride | None: ...
+
+    async def save_close_override(
+        self, *, incident_number: int, override: CloseOverride
+    ) -> None: ...
+
+
+class ActionItemRepository(Protocol):
+    async def add(self, *, incident_number: int, item: ActionItem) -> ActionItem:
+        """Store a new item; returns it with its id."""
+        ...
+
+    async def get(self, *, incident_number: int, item_id: int) -> ActionItem | None:
+        """The item, locked for update; None when the incident has no such item."""
+        ...
+
+    async def save(self, *, incident_number: int, item: ActionItem) -> None: ...
+
+    async def list_for(self, *, incident_number: int) -> list[ActionItem]:
+        """In the order the postmortem numbers them (by id)."""
+        ...
+
+
+class PostmortemRepository(Protocol):
+    """The compiled postmortem, stored at close (and refreshed when an action item changes)."""
+
+    async def get(self, *, incident_number: int) -> Postmortem | None: ...
+
+    async def save(self, *, incident_number: int, postmortem: Postmortem) -> None:
+        """Insert or replace."""
+        ...
+
+
+class UserDirectory(Protocol):
+    async def display_names(self, *, user_ids: list[str]) -> dict[str, str]:
+        """Display names by user id; ids it cannot resolve are left out, never an error."""
+        ...
+
+
+class PostmortemPublisher(Protocol):
+    """What closing an incident asks of Slack beyond the Notifier: the file and the archive."""
+
+    async def upload_markdown(
+        self, *, channel_id: str, filename: str, title: str, content: str, comment: str
+    ) -> None:
+        """Share `content` as a file in the channel, with `comment` as its message."""
+        ...
+
+    async def archive_channel(self, *, channel_id: str) -> None: ...
+
+
+# -- the change ledger (bot.core.changes) -----------------------------------------------------
+
+
+class ChangeRepository(Protocol):
+    """The global ledger of control-plane changes, independent of incidents.
+
+    `services` filters by the AI feature or service a change is filed under, compared without
+    regard to case; a None entry stands for changes filed under none (provider-wide changes,
+    which concern every feature). `services=None` means any. Time bounds are inclusive.
+    """
+
+    async def add(self, *, change: Change, recorded_at: datetime) -> tuple[Change, bool]:
+        """Store the change unless the ledger already holds its (source, external_id).
+
+        Returns the ledger's version (with its id; on a repeat the first one, unchanged) and
+        whether this call stored it. A repeat never raises, so a batch goes on."""
+        ...
+
+    async def get(self, *, change_id: int) -> Change | None: ...
+
+    async def get_by_key(self, *, source: str, external_id: str) -> Change | None: ...
+
+    async def newest(
+        self,
+        *,
+        until: datetime,
+        limit: int,
+        since: datetime | None = None,
+        services: Sequence[str | None] | None = None,
+        kinds: Collection[ChangeKind] | None = None,
+        source: str | None = None,
+    ) -> list[Change]:
+        """Up to `limit` changes in the window, newest first (same time: higher id first)."""
+        ...
+
+    async def count_by_kind(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        services: Sequence[str | None] | None = None,
+        kinds: Collection[ChangeKind] | None = None,
+    ) -> dict[ChangeKind, int]:
+        """How many changes of each kind the window holds (kinds with none are left out)."""
+        ...
+
+
+class ChangeNotifier(Protocol):
+    """What the change ledger asks of Slack (bot/slack_change_notifier.py implements it)."""
+
+    async def post_digest(
+        self,
+        *,
+        channel_id: str,
+        digest: Digest,
+        incident: Incident | None,
+        on_timeline: frozenset[str],
+    ) -> None:
+        """Post the "what changed" digest; `on_timeline` holds the dedupe keys of changes
+        already on the incident's timeline (they get no "Add to timeline" button)."""
+        ...
+
+    async def post_changes(
+        self, *, channel_id: str, heading: str, changes: Sequence[Change]
+    ) -> None:
+        """Post changes that just landed on the incident's timeline, under `heading`."""
+        ...
+
+    async def post_notice(self, *, channel_id: str, text: str) -> None: ...

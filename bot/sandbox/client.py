@@ -8,10 +8,10 @@ or show its field errors) is applied to the emulator too.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -21,11 +21,13 @@ import httpx
 
 from bot.sandbox import payloads
 from bot.sandbox.emulator import SlackEmulator
-from bot.sandbox.errors import ApiError
-from bot.sandbox.settling import current_tasks, wait_for_new_tasks
+from bot.sandbox.settling import TaskWatch
 from bot.sandbox.state import JsonDict
 from bot.sandbox.view_state import Slot, check_submittable, initial_state, slots, state_for
 
+_USER_TYPED = re.compile(r"(?<![<\w])@([a-z0-9](?:[a-z0-9._-]*[a-z0-9_-])?)")
+_CHANNEL_TYPED = re.compile(r"(?<![<\w&])#([a-z0-9](?:[a-z0-9_-]*[a-z0-9_])?)")
+_SPECIAL_MENTIONS = frozenset({"here", "channel", "everyone"})
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
@@ -56,18 +58,10 @@ class ScriptedSlack:
             app_id=emulator.app_id,
             bot_user_id=emulator.bot_user_id,
         )
-        self._baseline: set[asyncio.Task[object]] | None = None
-        self._capture_baseline()
-
-    def _capture_baseline(self) -> None:
-        """Tasks that exist before the first request are not the app's per-request work."""
-        if self._baseline is not None:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return  # built outside a loop: the baseline is taken at the first request
-        self._baseline = current_tasks()
+        # Tasks that exist before the first request are not the app's per-request work; built
+        # outside a loop, the baseline is taken at the first request.
+        self._tasks = TaskWatch()
+        self._tasks.start()
 
     # -- transport ---------------------------------------------------------------------------
 
@@ -75,18 +69,20 @@ class ScriptedSlack:
         self,
         body: bytes,
         headers: Mapping[str, str] | None = None,
-        *,
         sign: bool = True,
         timestamp: int | None = None,
     ) -> httpx.Response:
         """POST `body` to the app as is; signed unless `sign=False`, at `timestamp` if given."""
-        self._capture_baseline()
+        self._tasks.start()
         sent = dict(headers or {})
         if sign:
             stamp = str(int(time.time()) if timestamp is None else timestamp)
             sent["X-Slack-Request-Timestamp"] = stamp
             sent["X-Slack-Signature"] = slack_signature(self._secret, stamp, body)
-        return await self._http.post(self._events_path, content=body, headers=sent)
+        try:
+            return await self._http.post(self._events_path, content=body, headers=sent)
+        finally:
+            self._tasks.note_new_tasks()
 
     async def _form(
         self, fields: Mapping[str, str], headers: Mapping[str, str] | None = None
@@ -118,15 +114,43 @@ class ScriptedSlack:
         return {"id": channel.id, "name": name}
 
     def _where(self, channel_id: str) -> str:
-        channel = self._channel(channel_id)
-        return "a DM" if channel["name"] == "directmessage" else f"#{channel['name']}"
+        channel = self.emulator.channel(channel_id)
+        return "a DM" if channel.is_im else f"#{channel.name}"
+
+    def _escape_mentions(self, text: str) -> str:
+        users = {u.name: u.id for u in self.emulator.users}
+        channels = {c.name: c.id for c in self.emulator.channels if not c.is_im}
+
+        def user(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in _SPECIAL_MENTIONS:
+                return f"<!{name}>"
+            return f"<@{users[name]}|{name}>" if name in users else match.group(0)
+
+        def channel(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return f"<#{channels[name]}|{name}>" if name in channels else match.group(0)
+
+        return _CHANNEL_TYPED.sub(channel, _USER_TYPED.sub(user, text))
 
     # -- what a person does ------------------------------------------------------------------
 
     async def slash(
-        self, text: str, *, user: str, channel: str, command: str = "/ai-incident"
+        self,
+        text: str,
+        *,
+        user: str,
+        channel: str,
+        command: str = "/ai-incident",
+        escape: bool = True,
     ) -> httpx.Response:
-        """Type `command text` in a channel; the ack body, if any, is shown like Slack does."""
+        """Type `command text` in a channel; the ack body, if any, is shown like Slack does.
+
+        With `escape` (the manifest's should_escape), `@bob` and `#general` typed in the text
+        arrive as `<@U0BOB|bob>` and `<#C...|general>`, as Slack's client sends them.
+        """
+        if escape:
+            text = self._escape_mentions(text)
         person = self._user(user)
         where = self._channel(channel)
         response_url = self.emulator.mint_response_url(channel_id=channel, user_id=user)
@@ -268,7 +292,7 @@ class ScriptedSlack:
             stored = self.emulator.message(channel, ts)
             blocks, is_ephemeral = stored.blocks, False
             extra["message"] = stored.to_slack()
-        except ApiError:
+        except LookupError:
             ephemeral = self.emulator.ephemeral(ts)
             if ephemeral.user != user or ephemeral.channel != channel:
                 raise LookupError(f"only {ephemeral.user} sees that ephemeral message") from None
@@ -367,8 +391,7 @@ class ScriptedSlack:
 
         Raises SettleTimeout listing the pending tasks, or an ExceptionGroup of what failed.
         """
-        self._capture_baseline()
-        await wait_for_new_tasks(self._baseline or set(), within=timeout)
+        await self._tasks.settle(within=timeout)
 
 
 def _answer_body(response: httpx.Response) -> Any:

@@ -23,6 +23,7 @@ from bot.sandbox.faults import FaultPlan
 from bot.sandbox.methods import METHODS
 from bot.sandbox.methods import views as views_api
 from bot.sandbox.methods.chat import add_reaction
+from bot.sandbox.render import resolve_mentions
 from bot.sandbox.state import (
     Call,
     Channel,
@@ -258,7 +259,10 @@ class SlackEmulator:
         return self._snapshot(lambda ws: list(ws.channels.values()))
 
     def channel(self, channel_id: str) -> Channel:
-        return self._snapshot(lambda ws: ws.channels[channel_id])
+        with self._ws.lock:
+            if channel_id not in self._ws.channels:
+                raise LookupError(f"no conversation {channel_id!r} in the sandbox")
+            return copy.deepcopy(self._ws.channels[channel_id])
 
     def channel_by_name(self, name: str) -> Channel | None:
         return self._snapshot(lambda ws: ws.channel_by_name(name))
@@ -280,14 +284,19 @@ class SlackEmulator:
         )
 
     def message(self, channel_id: str, ts: str) -> Message:
-        return self._snapshot(lambda ws: ws.message(channel_id, ts))
+        """The message as it reads now; LookupError if there is none (or it was deleted)."""
+        try:
+            return self._snapshot(lambda ws: ws.message(channel_id, ts))
+        except ApiError:
+            raise LookupError(f"no message {ts} in {channel_id}") from None
 
     def pins(self, channel_id: str) -> list[Message]:
         """The pinned messages of a channel, in pin order, as they read now."""
 
         def read(ws: Workspace) -> list[Message]:
-            pinned = {pin.ts for pin in ws.pins.get(channel_id, [])}
-            return [m for m in ws.messages.get(channel_id, []) if m.ts in pinned and not m.deleted]
+            by_ts = {m.ts: m for m in ws.messages.get(channel_id, []) if not m.deleted}
+            pinned = [by_ts.get(pin.ts) for pin in ws.pins.get(channel_id, [])]
+            return [m for m in pinned if m is not None]
 
         return self._snapshot(read)
 
@@ -303,7 +312,10 @@ class SlackEmulator:
         ]
 
     def ephemeral(self, ts: str) -> Ephemeral:
-        return self._snapshot(lambda ws: ws.ephemeral(ts))
+        try:
+            return self._snapshot(lambda ws: ws.ephemeral(ts))
+        except ApiError:
+            raise LookupError(f"no ephemeral message {ts}") from None
 
     @property
     def views(self) -> dict[str, ViewRecord]:
@@ -311,7 +323,10 @@ class SlackEmulator:
         return self._snapshot(lambda ws: dict(ws.views))
 
     def view(self, view_id: str) -> ViewRecord:
-        return self._snapshot(lambda ws: ws.views[view_id])
+        with self._ws.lock:
+            if view_id not in self._ws.views:
+                raise LookupError(f"no view {view_id!r} in the sandbox")
+            return copy.deepcopy(self._ws.views[view_id])
 
     def open_views(self, user_id: str | None = None) -> list[ViewRecord]:
         """Open modals, oldest first (the last one is on top of its stack)."""
@@ -340,12 +355,14 @@ class SlackEmulator:
     def record_user_action(self, user_id: str, description: str) -> None:
         """A line in the transcript for something a person did (a command, a click, ...)."""
         with self._ws.lock:
-            self._ws.log(f">> {self._ws.name_of(user_id)} {description}")
+            said = resolve_mentions(description, self._ws.name_of)
+            self._ws.log(f">> {self._ws.name_of(user_id)} {said}")
 
     def slack_view(self, view_id: str) -> JsonDict:
         """The view as Slack puts it in interaction payloads (id, hash, state, ...)."""
+        record = self.view(view_id)
         with self._ws.lock:
-            return copy.deepcopy(views_api.slack_view(self._ws, self._ws.views[view_id]))
+            return copy.deepcopy(views_api.slack_view(self._ws, record))
 
     def submit_view(self, view_id: str, user: str, state_values: JsonDict, answer: Any) -> None:
         """Keep what the person submitted and do what the app's ack asked for."""

@@ -7,6 +7,7 @@ resolved to names through a lookup the emulator passes in.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +46,16 @@ def render_message(text: str, blocks: list[JsonDict], name_of: NameLookup) -> li
     if not lines:
         lines = text.splitlines() or [""]
     return [resolve_mentions(line, name_of) for line in lines]
+
+
+def changed_lines(before: list[str], after: list[str]) -> list[str]:
+    """An edit as a reader notices it: the lines that went (`- `) and came (`+ `)."""
+    diff = difflib.unified_diff(before, after, lineterm="", n=0)
+    return [
+        line[0] + " " + line[1:]
+        for line in diff
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
 
 
 def render_blocks(blocks: list[JsonDict], name_of: NameLookup) -> list[str]:

@@ -225,7 +225,7 @@ class Workspace:
         is_private: bool = False,
     ) -> Channel:
         channel = Channel(
-            id=self.mint_id("G" if is_private else "C"),
+            id=self.mint_id("C"),
             name=name,
             created=self.epoch(),
             creator=creator,

@@ -130,6 +130,17 @@ async def test_a_slash_command_carries_a_live_trigger_and_response_url(rig: Rig)
     assert [e.text for e in rig.sandbox.emulator.ephemerals_for("U0ALICE")] == ["Opening the form…"]
 
 
+async def test_mentions_typed_in_a_command_arrive_escaped_like_should_escape(rig: Rig) -> None:
+    typed = "role comms @bob in #general, cc oncall@example.com @nobody @here"
+    await rig.slack.slash(typed, user="U0ALICE", channel=rig.general)
+    assert rig.app.last.form["text"] == (
+        f"role comms <@U0BOB|bob> in <#{rig.general}|general>, cc oncall@example.com "
+        "@nobody <!here>"
+    )
+    await rig.slack.slash("role comms @bob", user="U0ALICE", channel=rig.general, escape=False)
+    assert rig.app.last.form["text"] == "role comms @bob"
+
+
 async def test_a_slash_ack_with_text_is_shown_to_the_person(rig: Rig) -> None:
     rig.app.answer = {"text": "Usage: /ai-incident open [title]"}
     await rig.slack.slash("", user="U0CAROL", channel=rig.general)
@@ -280,6 +291,18 @@ async def test_settle_reports_background_work_that_crashed(rig: Rig) -> None:
     with pytest.raises(ExceptionGroup) as raised:
         await rig.slack.settle()
     assert "listener bug" in str(raised.value.exceptions[0])
+
+
+async def test_a_crash_that_ended_before_settle_is_still_reported_once(rig: Rig) -> None:
+    async def crashes() -> None:
+        raise RuntimeError("card update failed")
+
+    crashed = asyncio.get_running_loop().create_task(crashes())
+    await rig.slack.slash("status", user="U0ALICE", channel=rig.general)
+    await asyncio.wait({crashed})
+    with pytest.raises(ExceptionGroup, match="background tasks failed"):
+        await rig.slack.settle()
+    await rig.slack.settle()  # reported once, not on every later settle
 
 
 async def test_the_transcript_reads_like_the_conversation(rig: Rig) -> None:

@@ -62,8 +62,20 @@ async def test_invite_adds_people_and_refuses_unknown_users(sandbox: Sandbox) ->
     assert members["members"] == ["U0BOT", "U0ALICE", "U0BOB"]
     unknown = web.conversations_invite(channel=channel_id, users="U0NOBODY")
     assert await slack_error(unknown) == "user_not_found"
-    again = web.conversations_invite(channel=channel_id, users="U0ALICE")
-    assert await slack_error(again) == "already_in_channel"
+
+
+async def test_one_failing_invite_invites_nobody_unless_forced(sandbox: Sandbox) -> None:
+    web = sandbox.web()
+    channel_id = (await web.conversations_create(name="aiinc-2-drift"))["channel"]["id"]
+    await web.conversations_invite(channel=channel_id, users="U0ALICE")
+    mixed = web.conversations_invite(channel=channel_id, users=["U0ALICE", "U0CAROL"])
+    assert await slack_error(mixed) == "already_in_channel"
+    assert "U0CAROL" not in sandbox.emulator.channel(channel_id).members
+    forced = await web.conversations_invite(
+        channel=channel_id, users=["U0ALICE", "U0CAROL"], force=True
+    )
+    assert forced["errors"] == [{"user": "U0ALICE", "ok": False, "error": "already_in_channel"}]
+    assert sandbox.emulator.channel(channel_id).members == ["U0BOT", "U0ALICE", "U0CAROL"]
 
 
 async def test_the_app_must_join_a_seeded_channel_before_pinning_there(sandbox: Sandbox) -> None:
@@ -76,6 +88,17 @@ async def test_the_app_must_join_a_seeded_channel_before_pinning_there(sandbox: 
     await web.conversations_join(channel=announce.id)
     await web.pins_add(channel=announce.id, timestamp=posted["ts"])
     assert [m.ts for m in sandbox.emulator.pins(announce.id)] == [posted["ts"]]
+
+
+async def test_history_needs_the_app_in_the_channel(sandbox: Sandbox) -> None:
+    general = sandbox.emulator.channel_by_name("general")
+    assert general is not None
+    sandbox.emulator.post_user_message(general.id, "U0ALICE", "morning")
+    web = sandbox.web()
+    assert await slack_error(web.conversations_history(channel=general.id)) == "not_in_channel"
+    await web.conversations_join(channel=general.id)
+    history = await web.conversations_history(channel=general.id)
+    assert [(m["user"], m["text"]) for m in history["messages"]] == [("U0ALICE", "morning")]
 
 
 async def test_history_reads_newest_first_within_the_window(sandbox: Sandbox) -> None:

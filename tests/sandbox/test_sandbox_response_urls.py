@@ -92,3 +92,16 @@ async def test_a_response_url_works_five_times(sandbox: Sandbox) -> None:
     assert len(sandbox.emulator.ephemerals) == 5
     unknown = await AsyncWebhookClient(sandbox.server.base_url + "/response/R0NOPE").send(text="x")
     assert unknown.status_code == 404
+
+
+async def test_a_response_url_can_be_made_to_fail_like_any_method(sandbox: Sandbox) -> None:
+    sandbox.emulator.fail("response_url", status=503)
+    url = sandbox.emulator.mint_response_url(channel_id=general_id(sandbox), user_id="U0ALICE")
+    respond = AsyncRespond(response_url=url)
+    assert (await respond(text="first try")).status_code == 503
+    assert (await respond(text="second try")).status_code == 200
+    assert [e.text for e in sandbox.emulator.ephemerals] == ["second try"]
+    assert [(c.method, c.status, c.injected) for c in sandbox.emulator.calls] == [
+        ("response_url", 503, True),
+        ("response_url", 200, False),
+    ]

@@ -55,3 +55,56 @@ def test_db_upgrade_is_idempotent_and_needs_no_slack_settings(
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "upgrade"]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+BROKEN_RUNBOOK = """\
+name: broken
+title: Broken
+phases:
+  - name: triage
+    title: Triage
+    timebox_minutes: fifteen
+    checklist: []
+  - name: triage
+    title: Again
+  - name: scope
+    title: Scope
+    timebox_minutes: 30
+    colour: red
+"""
+
+
+def test_runbooks_check_reports_file_line_and_field(
+    env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    (folder / "broken.yaml").write_text(BROKEN_RUNBOOK)
+    assert main(["runbooks", "check", str(folder)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    path = str(folder / "broken.yaml")
+    assert f"{path}:6: phases.0.timebox_minutes: " in "\n".join(lines)
+    assert any(line.startswith(f"{path}:8: phases.1.name: ") for line in lines)  # duplicate
+    assert any(line.startswith(f"{path}:8: phases.1.timebox_minutes: required") for line in lines)
+    assert any(line.startswith(f"{path}:13: phases.2.colour: unknown key") for line in lines)
+
+
+def test_serve_refuses_invalid_runbooks_with_the_same_message(
+    env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    (folder / "broken.yaml").write_text(BROKEN_RUNBOOK)
+    env.setenv("AI_INCIDENT_RUNBOOKS_DIR", str(folder))
+    assert main(["db", "upgrade"]) == 0
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder / 'broken.yaml'}:13: phases.2.colour: unknown key" in err
+    assert "refusing to start" in err
+
+
+def test_runbooks_check_passes_on_the_shipped_runbooks(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["runbooks", "check"]) == 0
+    assert "valid" in capsys.readouterr().out

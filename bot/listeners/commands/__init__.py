@@ -6,8 +6,6 @@ manifest's usage hint names the same subcommands.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -19,37 +17,20 @@ from bot.core.errors import InvalidInput
 from bot.core.incident import Role, Severity
 from bot.deps import Deps
 from bot.ids import SLASH_COMMAND
+from bot.listeners.commands import phases
+from bot.listeners.commands.registry import Invocation, Subcommand
 from bot.listeners.guard import guarded
 from bot.listeners.payloads import user_mentions
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One slash command as the handlers need it."""
-
-    name: str
-    args: str
-    user_id: str
-    channel_id: str
-    trigger_id: str
-
-
-Handler = Callable[[Invocation, Deps, AsyncRespond, AsyncWebClient], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    name: str
-    usage: str
-    summary: str
-    handler: Handler | None  # None: answered in the ack itself (no I/O)
+from bot.timeboxes import timebox_lookup
 
 
 async def _open(inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient) -> None:
     # The trigger_id dies 3 s after the click: open the modal before any database or other work.
     await client.views_open(
         trigger_id=inv.trigger_id,
-        view=declare_modal(title=inv.args, origin_channel_id=inv.channel_id),
+        view=declare_modal(
+            title=inv.args, origin_channel_id=inv.channel_id, runbooks=deps.runbooks.options()
+        ),
     )
 
 
@@ -71,7 +52,12 @@ async def _status(
     inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
 ) -> None:
     incident = await deps.incidents.for_channel(inv.channel_id)
-    await respond(text=card_text(incident), blocks=card_blocks(incident, now=deps.clock.now()))
+    await respond(
+        text=card_text(incident),
+        blocks=card_blocks(
+            incident, now=deps.clock.now(), timebox_minutes=timebox_lookup(deps.runbooks)(incident)
+        ),
+    )
 
 
 async def _log(inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient) -> None:
@@ -136,6 +122,15 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand("severity", "severity <S1|S2|S3>", "change the severity", _severity),
     Subcommand("update", "update [text]", "post a stakeholder update (no text: a form)", _update),
+    Subcommand(
+        "phase",
+        "phase [next|triage|scope|mitigate|post-incident]",
+        "where the runbook stands; move to the next or a named phase",
+        phases.phase,
+    ),
+    Subcommand(
+        "runbook", "runbook [name]", "list runbooks, or switch this incident's", phases.runbook
+    ),
     Subcommand("help", "help", "this help", None),
 )
 BY_NAME = {s.name: s for s in SUBCOMMANDS}

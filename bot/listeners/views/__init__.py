@@ -26,6 +26,9 @@ def parse_declare(
     started = view_value(view, BlockId.REGRESSION_STARTED_AT, ActionId.REGRESSION_STARTED_AT)
     if started is not None and started > deps.clock.now():
         errors[BlockId.REGRESSION_STARTED_AT] = "The regression cannot start in the future."
+    runbook = view_value(view, BlockId.RUNBOOK, ActionId.RUNBOOK) or "default"
+    if runbook not in deps.runbooks:
+        errors[BlockId.RUNBOOK] = "That runbook no longer exists; pick another."
     raw = {
         "title": view_value(view, BlockId.TITLE, ActionId.TITLE),
         "severity": view_value(view, BlockId.SEVERITY, ActionId.SEVERITY),
@@ -34,7 +37,7 @@ def parse_declare(
         "how_detected": view_value(view, BlockId.HOW_DETECTED, ActionId.HOW_DETECTED),
         "regression_started_at": started,
         "description": view_value(view, BlockId.DESCRIPTION, ActionId.DESCRIPTION),
-        "runbook": view_value(view, BlockId.RUNBOOK, ActionId.RUNBOOK) or "default",
+        "runbook": runbook,
         "reporter_id": user_id,
         "idempotency_key": f"slack-view:{view['id']}",
     }

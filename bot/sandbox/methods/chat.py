@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.sandbox.errors import ApiError
 from bot.sandbox.params import Params
+from bot.sandbox.render import changed_lines
 from bot.sandbox.state import Channel, Ephemeral, JsonDict, Message, MessageVersion
 from bot.sandbox.validation import validate_message
 from bot.sandbox.workspace import Pin, Workspace
@@ -63,13 +64,16 @@ def _own_message(ws: Workspace, p: Params, refusal: str) -> tuple[Channel, Messa
 
 def replace_content(ws: Workspace, message: Message, text: str, blocks: list[JsonDict]) -> None:
     """Edit a message in place, keeping what it said before (tests count the edits)."""
+    before = ws.render(message.text, message.blocks)
     message.history.append(MessageVersion(text=message.text, blocks=message.blocks))
     message.text = text
     message.blocks = blocks
+    changes = changed_lines(before, ws.render(text, blocks))
+    what = "" if changes else ", nothing visible changed"
     ws.log(
         f"[{ws.label(message.channel)}] {ws.name_of(message.user)} edited a message "
-        f"(edit {message.edit_count}):",
-        ws.render(text, blocks),
+        f"(edit {message.edit_count}{what}){':' if changes else ''}",
+        changes,
     )
 
 

@@ -49,20 +49,31 @@ def invite(ws: Workspace, p: Params) -> JsonDict:
     channel = _member_channel(ws, p)
     if channel.is_archived:
         raise ApiError("is_archived")
-    users = p.text_list("users")
+    users = list(dict.fromkeys(p.text_list("users")))
     if not users:
         raise ApiError("no_user")
-    for user_id in users:
-        if user_id == ws.identity.bot_user_id:
-            raise ApiError("cant_invite_self")
-        ws.user(user_id)
-    fresh = [u for u in users if u not in channel.members]
-    if not fresh:
-        raise ApiError("already_in_channel")
+    # Slack invites nobody when one invite fails, unless `force` asks it to invite the rest.
+    problems = [(u, error) for u in users if (error := _invite_problem(ws, channel, u))]
+    fresh = [u for u in users if u not in {bad for bad, _ in problems}]
+    if problems and (not p.flag("force") or not fresh):
+        raise ApiError(problems[0][1])
     channel.members.extend(fresh)
     names = ", ".join(ws.name_of(u) for u in fresh)
     ws.log(f"{channel.label}: {ws.name_of(ws.identity.bot_user_id)} invited {names}")
-    return {"channel": channel.to_slack(viewer=ws.identity.bot_user_id)}
+    answer: JsonDict = {"channel": channel.to_slack(viewer=ws.identity.bot_user_id)}
+    if problems:
+        answer["errors"] = [{"user": u, "ok": False, "error": e} for u, e in problems]
+    return answer
+
+
+def _invite_problem(ws: Workspace, channel: Channel, user_id: str) -> str | None:
+    if user_id == ws.identity.bot_user_id:
+        return "cant_invite_self"
+    if user_id not in ws.users:
+        return "user_not_found"
+    if user_id in channel.members:
+        return "already_in_channel"
+    return None
 
 
 def info(ws: Workspace, p: Params) -> JsonDict:
@@ -111,9 +122,12 @@ def set_topic(ws: Workspace, p: Params) -> JsonDict:
 
 
 def _readable_channel(ws: Workspace, p: Params) -> Channel:
+    """History needs membership: a bot token cannot read a public channel it has not joined."""
     channel = ws.channel(p.text("channel", missing_error="channel_not_found"))
-    if (channel.is_private or channel.is_im) and ws.identity.bot_user_id not in channel.members:
-        raise ApiError("channel_not_found")
+    if ws.identity.bot_user_id not in channel.members:
+        raise ApiError(
+            "channel_not_found" if channel.is_private or channel.is_im else "not_in_channel"
+        )
     return channel
 
 
@@ -179,7 +193,9 @@ def replies(ws: Workspace, p: Params) -> JsonDict:
 
 
 def members(ws: Workspace, p: Params) -> JsonDict:
-    channel = _readable_channel(ws, p)
+    channel = ws.channel(p.text("channel", missing_error="channel_not_found"))
+    if (channel.is_private or channel.is_im) and ws.identity.bot_user_id not in channel.members:
+        raise ApiError("channel_not_found")
     chunk, cursor = page(list(channel.members), p)
     return {"members": chunk, "response_metadata": {"next_cursor": cursor}}
 
