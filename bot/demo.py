@@ -14,9 +14,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.blocks.checklist import entry_block_id, lever_block_id
 from bot.core.incident import Incident
 from bot.core.timeline import TimelineEvent
-from bot.ids import CallbackId
+from bot.ids import ActionId, CallbackId
 from bot.rehearsal import Rehearsal, rehearsal
 from bot.sandbox import SlackEmulator
 
@@ -80,6 +81,7 @@ async def _play(rig: Rehearsal) -> Incident:
     channel = incident.channel_id
     assert channel is not None
 
+    # -- Phase 1, triage: confirm it is real, find what changed, set roles and severity.
     report = emulator.post_user_message(
         channel, BOB, "Partners found fabricated citations in three briefs since Monday."
     )
@@ -99,12 +101,11 @@ async def _play(rig: Rehearsal) -> Incident:
         channel=channel,
     )
     await slack.slash("severity S1", user=ALICE, channel=channel)
-    await slack.slash(
-        "update Citation generation is disabled while we re-index the corpus. "
-        "Next update in one hour.",
-        user=BOB,
-        channel=channel,
-    )
+    await slack.settle()
+    await _tick_required(rig, incident, "triage", user=CAROL)
+    await _next_phase(rig, incident, user=ALICE)
+
+    # -- Phase 2, scope: measure it, and stop the bleeding with a recorded lever.
     scores = emulator.post_user_message(
         channel,
         CAROL,
@@ -113,9 +114,108 @@ async def _play(rig: Rehearsal) -> Incident:
     await slack.message_shortcut(
         CallbackId.TIMELINE_SHORTCUT, channel=channel, message_ts=scores, user=CAROL
     )
+    await _pull_lever(
+        rig,
+        incident,
+        "scope",
+        "disable-capability",
+        authorized_by=ALICE,
+        trade_off="Answers carry no case citations until the index is rebuilt; partners "
+        "research citations by hand for a day.",
+        user=BOB,
+    )
+    await slack.slash(
+        "update Citation generation is disabled while we re-index the corpus. "
+        "Next update in one hour.",
+        user=BOB,
+        channel=channel,
+    )
+    await _tick_required(rig, incident, "scope", user=CAROL)
+    await _next_phase(rig, incident, user=ALICE)
+
+    # -- Phase 3, mitigate: the fix, then the measured exit criteria.
+    await slack.slash(
+        "log Re-indexed the full corpus with the current embedding model; relevance back "
+        "to 0.81 on the 50 known legal questions.",
+        user=CAROL,
+        channel=channel,
+    )
+    await _tick_required(rig, incident, "mitigate", user=CAROL, exit_criteria=True)
+    await slack.slash("phase next", user=ALICE, channel=channel)
+    await slack.settle()
+
     await slack.slash("status", user=CAROL, channel=channel)
     await slack.settle()
     return await rig.runtime.deps.incidents.get(incident.number or 0)
+
+
+async def _checklist_ts(rig: Rehearsal, incident: Incident, phase: str) -> str:
+    runs = [r for r in await rig.runtime.deps.phases.runs(incident.number or 0) if r.phase == phase]
+    assert runs and runs[-1].checklist_ts, f"no checklist posted for {phase}"
+    return runs[-1].checklist_ts
+
+
+async def _tick_required(
+    rig: Rehearsal, incident: Incident, phase: str, *, user: str, exit_criteria: bool = False
+) -> None:
+    """Tick the phase's required items (and exit criteria) on its checklist message."""
+    assert incident.channel_id is not None
+    spec = rig.runtime.deps.runbooks.get(incident.runbook).phase(phase)
+    ids = [item.id for item in spec.required_items]
+    if exit_criteria:
+        ids += [criterion.id for criterion in spec.exit_criteria]
+    ts = await _checklist_ts(rig, incident, phase)
+    for entry_id in ids:
+        await rig.slack.click(
+            ActionId.CHECKLIST_TOGGLE,
+            user=user,
+            channel=incident.channel_id,
+            message=ts,
+            block_id=entry_block_id(phase, entry_id),
+            selected_options=[entry_id],
+        )
+        await rig.slack.settle()
+
+
+async def _next_phase(rig: Rehearsal, incident: Incident, *, user: str) -> None:
+    assert incident.channel_id is not None
+    current = (await rig.runtime.deps.incidents.get(incident.number or 0)).phase
+    await rig.slack.click(
+        ActionId.PHASE_NEXT,
+        user=user,
+        channel=incident.channel_id,
+        message=await _checklist_ts(rig, incident, current),
+    )
+    await rig.slack.settle()
+
+
+async def _pull_lever(
+    rig: Rehearsal,
+    incident: Incident,
+    phase: str,
+    lever: str,
+    *,
+    authorized_by: str,
+    trade_off: str,
+    user: str,
+) -> None:
+    assert incident.channel_id is not None
+    await rig.slack.click(
+        ActionId.LEVER_CHOOSE,
+        user=user,
+        channel=incident.channel_id,
+        message=await _checklist_ts(rig, incident, phase),
+        block_id=lever_block_id(phase),
+        selected_option=lever,
+    )
+    await rig.slack.settle()
+    modal = rig.emulator.open_views(user)[-1]
+    await rig.slack.submit_view(
+        modal.id,
+        {"lever_authorized_by": authorized_by, "lever_trade_off": trade_off},
+        user=user,
+    )
+    await rig.slack.settle()
 
 
 def render_timeline(incident: Incident, events: list[TimelineEvent]) -> str:

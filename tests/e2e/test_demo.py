@@ -22,4 +22,12 @@ def test_demo_writes_the_channel_the_card_and_the_timeline(
     assert "S1 — critical" in transcript  # the card, edited in place after the severity change
     assert "14,000 new court filings" in timeline
     assert "slack_message: Partners found fabricated citations" in timeline
+    for step in (
+        "Phase Triage → Scope",
+        "Phase Scope → Mitigate",
+        "Phase Mitigate → Post-incident",
+    ):
+        assert step in timeline
+    assert "stabilization: Stabilization: Disable the affected capability" in timeline
+    assert "mitigation: Mitigated" in timeline
     assert transcript in capsys.readouterr().out
