@@ -43,6 +43,32 @@ class Settings(BaseSettings):
     pin_emoji: str = Field(
         default="pushpin", validation_alias=AliasChoices("AI_INCIDENT_PIN_EMOJI", "pin_emoji")
     )
+    # Off by default: an archived channel is read-only, and people often keep talking after
+    # the close (action items, the retro).
+    archive_on_close: bool = Field(default=False, validation_alias="AI_INCIDENT_ARCHIVE_ON_CLOSE")
+
+    # Reminders: the tick, and how often each rule speaks (see bot/core/reminders.py).
+    reminder_tick_seconds: float = Field(
+        default=30, ge=0, validation_alias="AI_INCIDENT_REMINDER_TICK_SECONDS"
+    )
+    remind_unowned_first_minutes: float = Field(
+        default=10, gt=0, validation_alias="AI_INCIDENT_REMIND_UNOWNED_FIRST_MINUTES"
+    )
+    remind_unowned_hours: float = Field(
+        default=24, gt=0, validation_alias="AI_INCIDENT_REMIND_UNOWNED_HOURS"
+    )
+    remind_overdue_hours: float = Field(
+        default=24, gt=0, validation_alias="AI_INCIDENT_REMIND_OVERDUE_HOURS"
+    )
+    remind_stale_update_s1_minutes: float = Field(
+        default=30, gt=0, validation_alias="AI_INCIDENT_REMIND_STALE_UPDATE_S1_MINUTES"
+    )
+    remind_stale_update_s2_minutes: float = Field(
+        default=60, gt=0, validation_alias="AI_INCIDENT_REMIND_STALE_UPDATE_S2_MINUTES"
+    )
+    remind_postmortem_hours: float = Field(
+        default=72, gt=0, validation_alias="AI_INCIDENT_REMIND_POSTMORTEM_HOURS"
+    )
 
     @field_validator("slack_bot_token")
     @classmethod

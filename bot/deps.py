@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.core.change_service import ChangeService
 from bot.core.incident_service import IncidentService
 from bot.core.phase_service import PhaseService
 from bot.core.ports import Clock
+from bot.core.postmortem_service import PostmortemService
+from bot.core.reminder_service import ReminderService
 from bot.core.runbook import RunbookCatalog
+from bot.core.webhook_service import WebhookService
 
 
 @dataclass
@@ -21,3 +25,7 @@ class Deps:
     incidents: IncidentService
     runbooks: RunbookCatalog
     phases: PhaseService
+    postmortems: PostmortemService
+    reminders: ReminderService
+    changes: ChangeService
+    webhooks: WebhookService

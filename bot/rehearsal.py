@@ -43,8 +43,11 @@ async def rehearsal(
 ) -> AsyncIterator[Rehearsal]:
     """Start the sandbox, migrate the database, build the app, and hand over a driver.
 
-    The app's lifespan runs too (start-up recovery), as it would under uvicorn.
+    The app's lifespan runs too (start-up recovery), as it would under uvicorn. The reminder
+    tick is off unless asked for: tests and the demo call `deps.reminders.tick()` with a clock
+    they control.
     """
+    settings.setdefault("reminder_tick_seconds", 0)
     emulator = emulator or SlackEmulator()
     with SandboxServer(emulator) as server:
         config = load_settings(

@@ -6,7 +6,11 @@ what production runs.
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,12 +19,20 @@ from starlette.applications import Starlette
 from bot.api import create_http_app
 from bot.app import create_app
 from bot.config import Settings
+from bot.core.change_service import ChangeService
 from bot.core.incident_service import IncidentService
 from bot.core.phase_service import PhaseService
 from bot.core.ports import Clock, SystemClock
+from bot.core.postmortem_reader import PostmortemReader
+from bot.core.postmortem_service import PostmortemService
+from bot.core.reminder_service import ReminderService
+from bot.core.reminders import Cadences
 from bot.core.runbook_loader import load_catalog
+from bot.core.webhook_service import WebhookService
 from bot.deps import Deps
+from bot.slack_change_notifier import SlackChangeNotifier
 from bot.slack_notifier import SlackNotifier, make_slack_client
+from bot.slack_postmortem import SlackPostmortemPublisher
 from bot.timeboxes import timebox_lookup
 from storage.engine import create_engine, create_session_factory
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -38,6 +50,17 @@ class Runtime:
         await self.engine.dispose()
 
 
+def cadences_from(settings: Settings) -> Cadences:
+    return Cadences(
+        unowned_first=timedelta(minutes=settings.remind_unowned_first_minutes),
+        unowned_every=timedelta(hours=settings.remind_unowned_hours),
+        overdue_every=timedelta(hours=settings.remind_overdue_hours),
+        stale_update_s1=timedelta(minutes=settings.remind_stale_update_s1_minutes),
+        stale_update_s2=timedelta(minutes=settings.remind_stale_update_s2_minutes),
+        postmortem_after=timedelta(hours=settings.remind_postmortem_hours),
+    )
+
+
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
@@ -52,6 +75,34 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         uow=uow, notifier=notifier, incidents=incidents, catalog=runbooks, clock=clock
     )
     incidents.on_provisioned.append(phases.enter_first_phase)
+    change_notifier = SlackChangeNotifier(slack)
+    changes = ChangeService(uow=uow, notifier=change_notifier, clock=clock)
+    # An incident opens with the answer to triage's first question: what changed before it.
+    incidents.on_provisioned.append(changes.post_opening_digest)
+    webhooks = WebhookService(
+        uow=uow, incidents=incidents, changes=changes, notifier=change_notifier, clock=clock
+    )
+    reminders = ReminderService(
+        uow=uow,
+        notifier=notifier,
+        catalog=runbooks,
+        claimant=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}",
+        cadences=cadences_from(settings),
+        clock=clock,
+    )
+    slack_postmortem = SlackPostmortemPublisher(slack)
+    postmortems = PostmortemService(
+        reader=PostmortemReader(
+            uow=uow,
+            directory=slack_postmortem,
+            clock=clock,
+            template_dir=settings.runbooks_dir / "templates" if settings.runbooks_dir else None,
+        ),
+        notifier=notifier,
+        publisher=slack_postmortem,
+        incidents=incidents,
+        archive_on_close=settings.archive_on_close,
+    )
     deps = Deps(
         settings=settings,
         clock=clock,
@@ -59,6 +110,10 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         incidents=incidents,
         runbooks=runbooks,
         phases=phases,
+        postmortems=postmortems,
+        reminders=reminders,
+        changes=changes,
+        webhooks=webhooks,
     )
     bolt = create_app(settings, deps)
     http = create_http_app(settings, deps, bolt, engine=engine)

@@ -21,11 +21,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.card import announcement_text, card_blocks, card_text
 from bot.blocks.checklist import checklist_blocks, checklist_text
+from bot.blocks.reminders import reminder_blocks
 from bot.config import Settings
 from bot.core.incident import Incident, channel_name
 from bot.core.messages import SlackMessage
 from bot.core.phase_service import ChecklistView
 from bot.core.ports import Clock
+from bot.core.reminders import DueReminder
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,20 @@ class SlackNotifier:
             text=checklist_text(view),
             blocks=checklist_blocks(view),
         )
+
+    async def send_reminder(self, *, reminder: DueReminder) -> str:
+        channel = reminder.channel_id
+        if reminder.user_id is not None:
+            opened = await self._client.conversations_open(users=reminder.user_id)
+            channel = str(opened["channel"]["id"])
+        assert channel is not None
+        response = await self._client.chat_postMessage(
+            channel=channel,
+            text=reminder.text,
+            blocks=reminder_blocks(reminder),
+            unfurl_links=False,
+        )
+        return str(response["ts"])
 
     async def post_notice(self, *, channel_id: str, text: str) -> None:
         await self._client.chat_postMessage(channel=channel_id, text=text, unfurl_links=False)

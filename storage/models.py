@@ -341,7 +341,6 @@ class PostmortemRow(SQLModel, table=True):
     template_problem: str | None = Field(default=None, sa_type=Text)
 
 
-
 # -- the change ledger (revision 0003) --------------------------------------------------------
 
 
@@ -397,3 +396,23 @@ def change_event_values(change: Change, *, recorded_at: datetime) -> dict[str, A
 
 def row_to_change(row: ChangeEventRow) -> Change:
     return Change.model_validate(row)
+
+
+# -- reminders --------------------------------------------------------------------------------
+
+
+class ReminderRow(SQLModel, table=True):
+    """One occurrence of one reminder (its key names rule, subject and period): claimed by a
+    replica for a short lease, then marked sent with the message it posted."""
+
+    __tablename__ = "reminder"
+
+    key: str = Field(primary_key=True)
+    kind: str
+    incident_number: int = Field(index=True)
+    claimed_by: str | None = None
+    claimed_until: datetime = Field(sa_type=UTCDateTime)
+    attempts: int = 1
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_ts: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)

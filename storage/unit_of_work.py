@@ -9,9 +9,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.ports import (
+    ActionItemRepository,
+    AnalysisRepository,
+    ChangeRepository,
     IncidentRepository,
     PhaseRepository,
+    PostmortemRepository,
     ProcessedEventRepository,
+    ReminderRepository,
     TimelineRepository,
 )
 from storage.repositories import (
@@ -19,7 +24,14 @@ from storage.repositories import (
     SqlProcessedEventRepository,
     SqlTimelineRepository,
 )
+from storage.repositories.changes import SqlChangeRepository
 from storage.repositories.phases import SqlPhaseRepository
+from storage.repositories.postmortem import (
+    SqlActionItemRepository,
+    SqlAnalysisRepository,
+    SqlPostmortemRepository,
+)
+from storage.repositories.reminders import SqlReminderRepository
 
 
 class SqlUnitOfWork:
@@ -33,7 +45,12 @@ class SqlUnitOfWork:
     incidents: IncidentRepository
     timeline: TimelineRepository
     processed_events: ProcessedEventRepository
+    analysis: AnalysisRepository
+    action_items: ActionItemRepository
+    postmortems: PostmortemRepository
     phases: PhaseRepository
+    reminders: ReminderRepository
+    changes: ChangeRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -47,8 +64,13 @@ class SqlUnitOfWork:
         self._session = self._session_factory()
         self.incidents = SqlIncidentRepository(self._session)
         self.timeline = SqlTimelineRepository(self._session)
+        self.changes = SqlChangeRepository(self._session)
         self.processed_events = SqlProcessedEventRepository(self._session)
+        self.analysis = SqlAnalysisRepository(self._session)
+        self.action_items = SqlActionItemRepository(self._session)
+        self.postmortems = SqlPostmortemRepository(self._session)
         self.phases = SqlPhaseRepository(self._session)
+        self.reminders = SqlReminderRepository(self._session)
         return self
 
     async def __aexit__(

@@ -229,9 +229,7 @@ async def pg_rig(database_url: str) -> AsyncIterator[Rehearsal]:
 
 
 class Declare(Protocol):
-    async def __call__(
-        self, title: str = ..., *, user: str = ..., **values: Any
-    ) -> Incident: ...
+    async def __call__(self, title: str = ..., *, user: str = ..., **values: Any) -> Incident: ...
 
 
 @pytest.fixture
@@ -258,3 +256,39 @@ def declare(rig: Rehearsal) -> Declare:
         return max(incidents, key=lambda i: i.number or 0)
 
     return run
+
+
+class FakeClock:
+    """A clock the test moves by hand: reminders fire by advancing it, never by waiting."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> datetime:
+        self.moment += timedelta(**delta)
+        return self.moment
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def clocked_rig(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Rehearsal]:
+    """The rig with a hand-moved clock, for reminders and timeboxes."""
+    emulator = SlackEmulator()
+    async with rehearsal(
+        database_url=sqlite_file_url(tmp_path), emulator=emulator, clock=clock
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database (required in CI; see the module docstring)."""
+    async with _fresh_postgres_database() as url:
+        yield url

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from bot.api.slack_events import SlackEventsEndpoint
 from bot.config import Settings
+from bot.scheduler import start_reminders
 from storage.migrate import SchemaError, check_schema_current
 
 if TYPE_CHECKING:
@@ -49,7 +50,17 @@ def create_http_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Declarations a crash interrupted get their channel and card now, not never.
         await deps.incidents.resume_unprovisioned()
-        yield
+        ticking = settings.reminder_tick_seconds > 0
+        scheduler = (
+            start_reminders(deps.reminders, every_seconds=settings.reminder_tick_seconds)
+            if ticking
+            else None
+        )
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
 
     return Starlette(
         routes=[

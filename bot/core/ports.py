@@ -20,6 +20,7 @@ from bot.core.phases import EntryState, PhaseRun
 from bot.core.postmortem import CloseOverride, Postmortem
 from bot.core.postmortem.analysis import ActionItem, Detection, Resolution, RootCause, SliceImpact
 from bot.core.timeline import TimelineEvent
+from bot.core.webhooks import AlertRecord
 
 
 class Clock(Protocol):
@@ -86,6 +87,26 @@ class PhaseRepository(Protocol):
     async def set_entry(self, *, state: EntryState) -> None: ...
 
 
+class ReminderRepository(Protocol):
+    async def claim(
+        self,
+        *,
+        key: str,
+        kind: str,
+        incident_number: int,
+        claimant: str,
+        now: datetime,
+        lease_until: datetime,
+    ) -> bool:
+        """Atomically claim an unsent occurrence whose lease is free; False when another
+        replica holds it or it was already sent."""
+        ...
+
+    async def mark_sent(self, *, key: str, message_ts: str, now: datetime) -> None: ...
+
+    async def last_sent(self, *, key_prefix: str) -> datetime | None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction; commits on a clean exit, rolls back on an exception."""
 
@@ -96,6 +117,7 @@ class UnitOfWork(Protocol):
     action_items: ActionItemRepository
     postmortems: PostmortemRepository
     phases: PhaseRepository
+    reminders: ReminderRepository
     changes: ChangeRepository
 
     async def __aenter__(self) -> Self: ...
@@ -279,7 +301,11 @@ class ChangeRepository(Protocol):
 
 
 class ChangeNotifier(Protocol):
-    """What the change ledger asks of Slack (bot/slack_change_notifier.py implements it)."""
+    """What the change ledger asks of Slack (bot/slack_change_notifier.py implements it).
+
+    It is handed facts, not text: changes and alerts carry producers' words, which only the
+    Block Kit builders may turn into Slack markup (escaped, so nobody can ping a channel
+    through a change summary)."""
 
     async def post_digest(
         self,
@@ -294,9 +320,16 @@ class ChangeNotifier(Protocol):
         ...
 
     async def post_changes(
-        self, *, channel_id: str, heading: str, changes: Sequence[Change]
+        self, *, incident: Incident, changes: Sequence[Change], recorded_by: str | None
     ) -> None:
-        """Post changes that just landed on the incident's timeline, under `heading`."""
+        """Tell the incident channel that these changes just landed on its timeline: recorded
+        there by a responder (`recorded_by`), or arriving live from the ledger (None)."""
         ...
 
-    async def post_notice(self, *, channel_id: str, text: str) -> None: ...
+    async def post_change_added(self, *, incident: Incident, change: Change, added_by: str) -> None:
+        """Someone put a ledger change (e.g. from the digest) on the timeline."""
+        ...
+
+    async def post_alerts(self, *, incident: Incident, alerts: Sequence[AlertRecord]) -> None:
+        """Alerts that just landed on the incident's timeline."""
+        ...

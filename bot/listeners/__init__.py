@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.listeners import actions, commands, events, shortcuts, views
+from bot.listeners import actions, changes, commands, events, shortcuts, views
 from bot.listeners.actions import phases as phase_actions
 from bot.listeners.views import phases as phase_views
 
@@ -13,5 +13,5 @@ from bot.listeners.views import phases as phase_views
 def register(app: AsyncApp, deps: Deps) -> None:
     for kind in (commands, views, actions, events, shortcuts):
         kind.register(app, deps)
-    for feature in (phase_actions, phase_views):
+    for feature in (phase_actions, phase_views, changes):
         feature.register(app, deps)

@@ -92,13 +92,16 @@ def root_cause_values(root_cause: RootCause) -> dict[str, Any]:
 
 
 def row_to_root_cause(row: RootCauseRow) -> RootCause:
-    return RootCause(
-        axes=[AxisFinding.model_validate(finding) for finding in row.axes],
-        first_axis=row.first_axis,  # type: ignore[arg-type]  # validated into the enum
-        why_not_caught=row.why_not_caught,  # type: ignore[arg-type]
-        why_not_caught_text=row.why_not_caught_text,
-        contributing_factors=row.contributing_factors,  # type: ignore[arg-type]
-        layer=row.layer,  # type: ignore[arg-type]
+    # Validated from plain values so stored strings become the domain's enums again.
+    return RootCause.model_validate(
+        {
+            "axes": [AxisFinding.model_validate(finding) for finding in row.axes],
+            "first_axis": row.first_axis,
+            "why_not_caught": row.why_not_caught,
+            "why_not_caught_text": row.why_not_caught_text,
+            "contributing_factors": row.contributing_factors,
+            "layer": row.layer,
+        }
     )
 
 

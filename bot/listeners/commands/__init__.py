@@ -17,7 +17,7 @@ from bot.core.errors import InvalidInput
 from bot.core.incident import Role, Severity
 from bot.deps import Deps
 from bot.ids import SLASH_COMMAND
-from bot.listeners.commands import phases
+from bot.listeners.commands import changes, phases
 from bot.listeners.commands.registry import Invocation, Subcommand
 from bot.listeners.guard import guarded
 from bot.listeners.payloads import user_mentions
@@ -130,6 +130,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "runbook", "runbook [name]", "list runbooks, or switch this incident's", phases.runbook
+    ),
+    Subcommand(
+        "change",
+        "change",
+        "record a control-plane change (model, prompt, index, ...) on the timeline",
+        changes.change,
+    ),
+    Subcommand(
+        "changes",
+        "changes [days]",
+        "what changed before the regression: the change ledger's digest (default 7 days)",
+        changes.changes,
     ),
     Subcommand("help", "help", "this help", None),
 )

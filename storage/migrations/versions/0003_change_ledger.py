@@ -35,9 +35,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(), nullable=True),
         sa.Column("attributes", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_change_event")),
-        sa.UniqueConstraint(
-            "source", "external_id", name="uq_change_event_source_external_id"
-        ),
+        sa.UniqueConstraint("source", "external_id", name="uq_change_event_source_external_id"),
     )
     op.create_index("ix_change_event_occurred_at", "change_event", ["occurred_at"])
     op.create_index(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.schema import SchemaItem
 
 revision: str = "0004"
 down_revision: str | None = "0001"
@@ -25,7 +26,7 @@ def _when(name: str, *, nullable: bool = True) -> sa.Column[object]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-def _incident_key(table: str) -> list[sa.SchemaItem]:
+def _incident_key(table: str) -> list[SchemaItem]:
     """The incident number as the primary key of a one-per-incident table."""
     return [
         sa.Column("incident_number", sa.Integer(), nullable=False, autoincrement=False),
@@ -38,7 +39,7 @@ def _incident_key(table: str) -> list[sa.SchemaItem]:
     ]
 
 
-def _incident_reference(table: str) -> list[sa.SchemaItem]:
+def _incident_reference(table: str) -> list[SchemaItem]:
     """An id of its own and the incident it belongs to, for a many-per-incident table."""
     return [
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
