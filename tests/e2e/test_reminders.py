@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import FakeClock
+
 from bot.rehearsal import Rehearsal, rehearsal
 from bot.sandbox import SlackEmulator
-from conftest import FakeClock
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 
