@@ -22,6 +22,12 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+def _incident_number(text: str) -> int:
+    from bot.cli_postmortem import incident_number
+
+    return incident_number(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ai-incident", description="A Slack bot that runs AI-quality incidents."
@@ -45,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("dir", nargs="?", type=Path)
 
+    postmortem = commands.add_parser(
+        "postmortem", help="print an incident's postmortem (stored at close, or a draft)"
+    )
+    postmortem.add_argument("number", metavar="ID", type=_incident_number)
+    postmortem.add_argument("--format", choices=("md", "json"), default="md")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -60,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo import run_demo
 
         return run_demo(args.out)
+    if args.command == "postmortem":
+        from bot.cli_postmortem import run_postmortem
+
+        return run_postmortem(args.number, fmt=args.format)
     try:
         if args.command == "db":
             return _db_upgrade()

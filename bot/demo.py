@@ -9,6 +9,7 @@ The transcript is what people in the workspace would have seen.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,22 @@ from pathlib import Path
 
 from bot.blocks.checklist import entry_block_id, lever_block_id
 from bot.core.incident import Incident
+from bot.core.postmortem_reader import PostmortemDocument
 from bot.core.timeline import TimelineEvent
+from bot.demo_ledger import (
+    CORPUS_UPDATE,
+    DEMO_WEBHOOK_SECRET,
+    WIDE_DAYS,
+    add_from_digest,
+    seed_ledger,
+)
+from bot.demo_postmortem import (
+    close,
+    record_action_items,
+    record_detection,
+    record_root_cause,
+    record_scope,
+)
 from bot.ids import ActionId, CallbackId
 from bot.rehearsal import Rehearsal, rehearsal
 from bot.sandbox import SlackEmulator
@@ -31,30 +47,48 @@ def run_demo(out: Path) -> int:
     database = out / "ai-incident-demo.db"
     for stale in out.glob("ai-incident-demo.db*"):
         stale.unlink()  # every run starts from an empty workspace and database
-    transcript, timeline_text = asyncio.run(_run(f"sqlite+aiosqlite:///{database.resolve()}"))
+    transcript, timeline_text, postmortem = asyncio.run(
+        _run(f"sqlite+aiosqlite:///{database.resolve()}")
+    )
     (out / "transcript.txt").write_text(transcript)
     (out / "timeline.md").write_text(timeline_text)
+    (out / "postmortem.md").write_text(postmortem.postmortem.markdown)
+    (out / "postmortem.json").write_text(
+        json.dumps(postmortem.postmortem.data, indent=2, ensure_ascii=False) + "\n"
+    )
     print(transcript)
     print(timeline_text)
-    print(f"Wrote {out / 'transcript.txt'} and {out / 'timeline.md'}", file=sys.stderr)
+    print(postmortem.postmortem.markdown)
+    written = ", ".join(
+        str(out / name)
+        for name in ("transcript.txt", "timeline.md", "postmortem.md", "postmortem.json")
+    )
+    print(f"Wrote {written}", file=sys.stderr)
     return 0
 
 
-async def _run(database_url: str) -> tuple[str, str]:
+async def _run(database_url: str) -> tuple[str, str, PostmortemDocument]:
     emulator = SlackEmulator()
     announce = emulator.add_channel("ai-incidents")
     async with rehearsal(
-        database_url=database_url, emulator=emulator, announce_channel=announce.id
+        database_url=database_url,
+        emulator=emulator,
+        announce_channel=announce.id,
+        webhook_secret=DEMO_WEBHOOK_SECRET,
     ) as rig:
         incident = await _play(rig)
         timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
-    return emulator.transcript(), render_timeline(incident, timeline)
+        postmortem = await rig.runtime.deps.postmortems.document(incident.number or 0)
+    return emulator.transcript(), render_timeline(incident, timeline), postmortem
 
 
 async def _play(rig: Rehearsal) -> Incident:
     slack, emulator = rig.slack, rig.emulator
     general = emulator.channel_by_name("general")
     assert general is not None
+
+    # Before anyone noticed: the team's systems recorded their changes in the ledger.
+    ledger_ids = await seed_ledger(rig, now=datetime.now(UTC))
 
     await slack.slash(f"open {TITLE}", user=ALICE, channel=general.id)
     await slack.settle()
@@ -100,6 +134,25 @@ async def _play(rig: Rehearsal) -> Incident:
         user=CAROL,
         channel=channel,
     )
+    # The digest the incident opened with covers the 7 days before the regression start
+    # (three days ago), so the corpus update six weeks back is not in it: widen the window.
+    emulator.post_user_message(
+        channel,
+        CAROL,
+        "The opening digest only reaches 7 days before the regression start, and the corpus "
+        f"update was six weeks ago. Widening it: `/ai-incident changes {WIDE_DAYS}`.",
+    )
+    await slack.slash(f"changes {WIDE_DAYS}", user=CAROL, channel=channel)
+    await slack.settle()
+    await add_from_digest(
+        rig,
+        incident_number=incident.number or 0,
+        channel=channel,
+        change_id=ledger_ids[CORPUS_UPDATE],
+        user=CAROL,
+    )
+    # How we learned: a partner's report an hour before the declaration, no signal at all.
+    await record_detection(rig, incident, first_alarm=datetime.now(UTC) - timedelta(hours=1))
     await slack.slash("severity S1", user=ALICE, channel=channel)
     await slack.settle()
     await _tick_required(rig, incident, "triage", user=CAROL)
@@ -114,6 +167,7 @@ async def _play(rig: Rehearsal) -> Incident:
     await slack.message_shortcut(
         CallbackId.TIMELINE_SHORTCUT, channel=channel, message_ts=scores, user=CAROL
     )
+    await record_scope(rig, incident)
     await _pull_lever(
         rig,
         incident,
@@ -133,7 +187,8 @@ async def _play(rig: Rehearsal) -> Incident:
     await _tick_required(rig, incident, "scope", user=CAROL)
     await _next_phase(rig, incident, user=ALICE)
 
-    # -- Phase 3, mitigate: the fix, then the measured exit criteria.
+    # -- Phase 3, mitigate: the cause on its axis, the fix, then the measured exit criteria.
+    await record_root_cause(rig, incident)
     await slack.slash(
         "log Re-indexed the full corpus with the current embedding model; relevance back "
         "to 0.81 on the 50 known legal questions.",
@@ -143,6 +198,11 @@ async def _play(rig: Rehearsal) -> Incident:
     await _tick_required(rig, incident, "mitigate", user=CAROL, exit_criteria=True)
     await slack.slash("phase next", user=ALICE, channel=channel)
     await slack.settle()
+
+    # -- Phase 4, post-incident: the remediation as owned action items, then the close.
+    due = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+    await record_action_items(rig, incident, due=due)
+    await close(rig, incident)
 
     await slack.slash("status", user=CAROL, channel=channel)
     await slack.settle()

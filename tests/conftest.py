@@ -292,3 +292,25 @@ async def postgres_url() -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database (required in CI; see the module docstring)."""
     async with _fresh_postgres_database() as url:
         yield url
+
+
+# -- the REST API: the change ledger, webhooks and incidents ------------------------------------
+
+API_TOKEN = "test-api-token-not-a-real-one"
+WEBHOOK_SECRET = "test-webhook-secret-not-a-real-one"
+
+
+@pytest.fixture
+async def api_rig(tmp_path: Path) -> AsyncIterator[Rehearsal]:
+    """The rig with the REST API on: AI_INCIDENT_API_TOKEN and AI_INCIDENT_WEBHOOK_SECRET set
+    (to API_TOKEN and WEBHOOK_SECRET), #ai-incidents as the announce channel."""
+    emulator = SlackEmulator()
+    announce = emulator.add_channel("ai-incidents")
+    async with rehearsal(
+        database_url=sqlite_file_url(tmp_path),
+        emulator=emulator,
+        announce_channel=announce.id,
+        api_token=API_TOKEN,
+        webhook_secret=WEBHOOK_SECRET,
+    ) as running:
+        yield running

@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.api.postmortem import routes as postmortem_routes
+from bot.api.rest import routes as rest_routes
 from bot.api.slack_events import SlackEventsEndpoint
 from bot.config import Settings
 from bot.scheduler import start_reminders
@@ -67,6 +69,8 @@ def create_http_app(
             Route("/slack/events", slack_events.handle, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *rest_routes(deps),
+            *postmortem_routes(deps),
         ],
         lifespan=lifespan,
     )

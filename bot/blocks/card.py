@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.format import duration, mention, slack_date, truncate
+from bot.blocks.mrkdwn import escape
 from bot.core.incident import Incident
 from bot.ids import ActionId
 
@@ -51,7 +52,7 @@ def card_blocks(
         f"*Status*\n{status}",
         f"*Phase*\n{incident.phase}{in_phase}",
         f"*Category*\n{incident.category.label}",
-        f"*AI feature*\n{truncate(incident.ai_feature or '—', 200)}",
+        f"*AI feature*\n{truncate(escape(incident.ai_feature or '—'), 200)}",
         f"*Runbook*\n{incident.runbook}",
         f"*Commander*\n{mention(incident.commander_id)}",
         f"*Comms*\n{mention(incident.comms_id)}",
@@ -69,14 +70,16 @@ def card_blocks(
     if len(fields) > 10:
         blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields[10:]]))
     if incident.description:
-        blocks.append(SectionBlock(text=truncate(f"*Description*\n{incident.description}", 3000)))
+        blocks.append(
+            SectionBlock(text=truncate(f"*Description*\n{escape(incident.description)}", 3000))
+        )
     if incident.last_update_text:
         blocks.append(DividerBlock())
         blocks.append(
             SectionBlock(
                 text=truncate(
                     f"*Latest update* ({slack_date(incident.last_update_at)})\n"
-                    f"{incident.last_update_text}",
+                    f"{escape(incident.last_update_text)}",
                     3000,
                 )
             )
@@ -107,7 +110,7 @@ def card_blocks(
 
 def announcement_text(incident: Incident) -> str:
     return (
-        f":rotating_light: Incident #{incident.number} declared: *{incident.title}* "
+        f":rotating_light: Incident #{incident.number} declared: *{escape(incident.title)}* "
         f"({incident.severity.value}, {incident.category.label}). "
         f"Join <#{incident.channel_id}> to help."
     )

@@ -9,6 +9,7 @@ holds for any digest handed in, however large the ledger behind it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -57,7 +58,7 @@ def _plural(count: int, word: str) -> str:
 def change_meta(change: Change) -> str:
     """The line under a change's headline: when, from where, by whom, and its link."""
     parts = [slack_date(change.occurred_at), escape(change.source)]
-    if change.actor:
+    if change.actor and change.actor != change.source:
         by = f"<@{change.actor}>" if change.source == "slack" else escape(change.actor)
         parts.append(f"by {by}")
     if link := optional_link(change.url, "link"):
@@ -70,6 +71,26 @@ def change_section_text(change: Change, *, on_timeline: bool = False) -> str:
     if on_timeline:
         meta += " · :white_check_mark: on the timeline"
     return truncate(f"{escape(change_headline(change))}\n{meta}", SECTION_MAX)
+
+
+def mark_on_timeline(blocks: list[dict[str, Any]], value: str) -> list[dict[str, Any]] | None:
+    """The digest's blocks (as Slack sent them back) with the change whose button carries
+    `value` marked as on the timeline instead; None when no such button is left."""
+    marked: list[dict[str, Any]] = []
+    found = False
+    for block in blocks:
+        accessory = block.get("accessory") or {}
+        if (
+            accessory.get("action_id") == ActionId.DIGEST_ADD_TO_TIMELINE
+            and accessory.get("value") == value
+            and block.get("text", {}).get("type") == "mrkdwn"
+        ):
+            found = True
+            text = block["text"]["text"] + " · :white_check_mark: on the timeline"
+            block = {k: v for k, v in block.items() if k != "accessory"}
+            block["text"] = {**block["text"], "text": truncate(text, SECTION_MAX)}
+        marked.append(block)
+    return marked if found else None
 
 
 # -- the digest -------------------------------------------------------------------------------

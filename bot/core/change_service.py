@@ -111,14 +111,17 @@ class ChangeService:
         """
         now = self.clock.now()
         placed: list[tuple[Incident, list[Change]]] = []
+        # Inserted in key order, answered in the order sent: two overlapping batches then take
+        # their row locks in the same order and cannot deadlock each other (PostgreSQL).
+        order = sorted(
+            range(len(changes)), key=lambda i: (changes[i].source, changes[i].external_id)
+        )
         async with self.uow() as tx:
-            stored: list[Change] = []
-            new: list[Change] = []
-            for change in changes:
-                saved, created = await tx.changes.add(change=change, recorded_at=now)
-                stored.append(saved)
-                if created:
-                    new.append(saved)
+            outcome: dict[int, tuple[Change, bool]] = {}
+            for index in order:
+                outcome[index] = await tx.changes.add(change=changes[index], recorded_at=now)
+            stored = [outcome[index][0] for index in range(len(changes))]
+            new = [outcome[index][0] for index in range(len(changes)) if outcome[index][1]]
             if new:
                 for incident in await tx.incidents.list_open():
                     number = incident.number or 0

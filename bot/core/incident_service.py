@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 MAX_NOTE_LENGTH = 3000
 
 
+def _plain(text: str) -> str:
+    """User text shown back in Slack markup: escaped so `<!channel>` cannot ping anyone."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 @dataclass
 class IncidentService:
     uow: UnitOfWorkFactory
@@ -261,7 +266,7 @@ class IncidentService:
             await self._record(tx, incident, TimelineKind.UPDATE, text, actor=actor)
         await self.notifier.post_notice(
             channel_id=channel_id,
-            text=f":loudspeaker: *Stakeholder update* from <@{actor}>:\n{text}",
+            text=f":loudspeaker: *Stakeholder update* from <@{actor}>:\n{_plain(text)}",
         )
         await self.refresh_card(incident.number)
         return incident

@@ -8,7 +8,8 @@ keyword-only and never commit: the unit of work commits once, when the use case 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -105,6 +106,14 @@ class ReminderRepository(Protocol):
     async def mark_sent(self, *, key: str, message_ts: str, now: datetime) -> None: ...
 
     async def last_sent(self, *, key_prefix: str) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class ItemToChase:
+    incident_number: int
+    incident_open: bool
+    channel_id: str | None
+    item: ActionItem
 
 
 class UnitOfWork(Protocol):
@@ -222,6 +231,17 @@ class ActionItemRepository(Protocol):
 
     async def list_for(self, *, incident_number: int) -> list[ActionItem]:
         """In the order the postmortem numbers them (by id)."""
+        ...
+
+    async def open_for_owner(self, *, owner_id: str) -> list[tuple[int, ActionItem]]:
+        """Open items someone owns, across incidents, as (incident number, item)."""
+        ...
+
+    async def to_chase(
+        self, *, unowned_created_before: datetime, due_before: date
+    ) -> list[ItemToChase]:
+        """Open items that may need a reminder: unowned ones (of open incidents) created
+        before the first-reminder delay, and owned ones whose due date has passed."""
         ...
 
 

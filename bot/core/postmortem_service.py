@@ -85,6 +85,10 @@ class RecordNotFound(DomainError):
     """A scope row or action item that is not (or no longer) there, e.g. removed meanwhile."""
 
 
+class _Repeated(Exception):
+    """The same submission again (a double click, a redelivery): done once, nothing to do."""
+
+
 def earliest_today(now: datetime) -> date:
     return (now - _EARLIEST_OFFSET).date()
 
@@ -157,16 +161,33 @@ def completion_errors(
     return parse_action_item(form, now=now, existing=stand_in).errors
 
 
+def action_form_errors(
+    form: ActionItemForm, *, now: datetime, editing: bool = False, original_due: date | None = None
+) -> Errors:
+    """What is wrong with an action-item form, before anything is read or stored. An edit may
+    keep a due date that has passed since; `form.status` should be the item's status."""
+    stand_in = (
+        ActionItem(category=ActionCategory.CODE, title="-", due=original_due, created_at=now)
+        if editing
+        else None
+    )
+    return parse_action_item(form, now=now, today=earliest_today(now), existing=stand_in).errors
+
+
 def _any_given(*values: str | None) -> bool:
     return any(value and value.strip() for value in values)
 
 
 @dataclass(frozen=True)
 class AxisSuggestion:
-    """An axis the timeline points at: the control-plane changes on it, earliest first."""
+    """An axis the timeline points at: the control-plane changes on it, earliest first.
+
+    `in_window` is False when every one of them happened before the incident window; they
+    are still offered (someone put them on this incident's timeline), after the others."""
 
     axis: Axis
     events: list[TimelineEvent]
+    in_window: bool = True
 
 
 @dataclass(frozen=True)
@@ -192,23 +213,31 @@ class Closed:
 
 
 def suggest_axes(analysis: Analysis, *, now: datetime) -> list[AxisSuggestion]:
-    """The axes of the control-plane changes on the timeline within the incident's window:
-    from `SUGGESTION_LOOKBACK` before the regression started (or the declaration) to the close
-    (or now). Earliest change first: the axis that moved first is the question that matters."""
+    """The axes of the control-plane changes on the incident's timeline.
+
+    The incident window runs from `SUGGESTION_LOOKBACK` before the regression started (or the
+    declaration) to the close (or now); axes with changes in it come first, the one whose
+    change came earliest first, since the axis that moved first is the question that matters.
+    Changes on the timeline from before the window follow: a change only lands on an
+    incident's timeline when it concerns the incident, so an old one was put there on purpose
+    (a corpus update six weeks before anyone noticed is exactly the legal-RAG case)."""
     draft = analysis.draft()
-    start = draft.regression_started_at() or analysis.incident.declared_at
-    window_start = start - SUGGESTION_LOOKBACK
-    window_end = analysis.incident.closed_at or now
+    start = (draft.regression_started_at() or analysis.incident.declared_at) - SUGGESTION_LOOKBACK
+    end = analysis.incident.closed_at or now
     by_axis: dict[Axis, list[TimelineEvent]] = {}
-    for event in analysis.timeline:
-        axis = axis_of(event.kind)
-        if axis is None:
-            continue
-        axis = event.axis or axis
-        if window_start <= event.occurred_at <= window_end:
-            by_axis.setdefault(axis, []).append(event)
-    ordered = sorted(by_axis.items(), key=lambda pair: min(e.occurred_at for e in pair[1]))
-    return [AxisSuggestion(axis=axis, events=events) for axis, events in ordered]
+    for event in sorted(analysis.timeline, key=lambda e: e.occurred_at):
+        kind_axis = axis_of(event.kind)
+        if kind_axis is not None and event.occurred_at <= end:
+            by_axis.setdefault(event.axis or kind_axis, []).append(event)
+    suggestions = [
+        AxisSuggestion(
+            axis=axis,
+            events=[e for e in events if e.occurred_at >= start] or events,
+            in_window=any(e.occurred_at >= start for e in events),
+        )
+        for axis, events in by_axis.items()
+    ]
+    return sorted(suggestions, key=lambda s: (not s.in_window, s.events[0].occurred_at))
 
 
 @dataclass
@@ -231,6 +260,11 @@ class PostmortemService:
         if open_only and not analysis.incident.is_open:
             raise IncidentClosed(analysis.number)
         return analysis
+
+    async def open_items_of(self, owner_id: str) -> list[tuple[int, ActionItem]]:
+        """Open action items someone owns, across incidents (for their App Home)."""
+        async with self.reader.uow() as tx:
+            return await tx.action_items.open_for_owner(owner_id=owner_id)
 
     async def analysis_of(self, number: int) -> Analysis:
         return await self.reader.analysis_of(number)
@@ -268,8 +302,7 @@ class PostmortemService:
             if detection.first_alarm_at is not None:
                 incident.first_alarm_at = detection.first_alarm_at
             await tx.incidents.save(incident=incident)
-            analysis = await load_analysis(tx, incident)
-        draft = analysis.draft()
+        draft = Analysis(incident=incident, detection=detection).draft()
         started, alarm = draft.regression_started_at(), draft.first_alarm_at()
         time_to_detect = alarm - started if started and alarm else None
         how = detection.how.label.lower() if detection.how else "not recorded"
@@ -283,7 +316,7 @@ class PostmortemService:
         await self._notice(
             incident,
             f":mag: <@{actor}> recorded the detection of #{number}: {how}"
-            + (f", signal “{detection.signal}”" if detection.signal else "")
+            + (f", signal “{_inert(detection.signal)}”" if detection.signal else "")
             + f"; {ttd}.",
         )
         await self.incidents.refresh_card(number)
@@ -291,11 +324,15 @@ class PostmortemService:
 
     # -- scope -------------------------------------------------------------------------------
 
-    async def add_slice(self, *, number: int, actor: str, form: SliceForm) -> ScopeSaved:
+    async def add_slice(
+        self, *, number: int, actor: str, form: SliceForm, once: str | None = None
+    ) -> ScopeSaved:
+        """Add a scope row. `once` is the submission's key: the same key adds one row only."""
         row = _checked(parse_slice(form))
 
         async def add(tx: UnitOfWork) -> None:
-            await tx.analysis.add_slice(incident_number=number, row=row)
+            if once is None or await self._first_time(tx, once):
+                await tx.analysis.add_slice(incident_number=number, row=row)
 
         return await self._change_scope(number, add)
 
@@ -327,8 +364,9 @@ class PostmortemService:
             rows = await tx.analysis.list_slices(incident_number=number)
         was = scope_contradiction(before, incident.severity)
         now = scope_contradiction(rows, incident.severity)
-        # Said once when it becomes true (or changes), not on every row saved after that.
-        if now is not None and now != was:
+        # Said when it becomes true, not again on every row saved while it stays true (the
+        # scope form shows it all along).
+        if now is not None and was is None:
             await self._notice(
                 incident,
                 f":warning: *Scope vs severity on #{number}* ({incident.severity.value}): {now}",
@@ -353,11 +391,16 @@ class PostmortemService:
 
     # -- action items ------------------------------------------------------------------------
 
-    async def create_action(self, *, number: int, actor: str, form: ActionItemForm) -> NumberedItem:
+    async def create_action(
+        self, *, number: int, actor: str, form: ActionItemForm, once: str | None = None
+    ) -> NumberedItem | None:
+        """Add an action item; None when `once` (the submission's key) was seen already."""
         now = self.clock.now()
         item = _checked(parse_action_item(form, now=now, today=earliest_today(now)))
         async with self.reader.uow() as tx:
             incident = await self._open(tx, number)
+            if once is not None and not await self._first_time(tx, once):
+                return None
             stored = await tx.action_items.add(incident_number=number, item=item)
             position = len(await tx.action_items.list_for(incident_number=number))
         owner = f"owner <@{stored.owner_id}>" if stored.owner_id else "no owner yet"
@@ -365,7 +408,7 @@ class PostmortemService:
         await self._notice(
             incident,
             f":clipboard: <@{actor}> added action #{position} ({stored.category.label.lower()}): "
-            f"{stored.title} — {owner}{due}.",
+            f"{_inert(stored.title)} — {owner}{due}.",
         )
         return NumberedItem(incident=incident, position=position, item=stored)
 
@@ -394,7 +437,7 @@ class PostmortemService:
         await self._notice(
             changed.incident,
             f":bust_in_silhouette: {verb} action #{changed.position} of #{number}: "
-            f"{changed.item.title}.",
+            f"{_inert(changed.item.title)}.",
         )
         return changed
 
@@ -413,9 +456,10 @@ class PostmortemService:
         tpr: str | None = None,
         tnr: str | None = None,
         judge_version: str | None = None,
-    ) -> NumberedItem:
+        once: str | None = None,
+    ) -> NumberedItem | None:
         """Mark the item done: only with an artefact, and a calibration item only with its
-        record (already on the item, or given here)."""
+        record (already on the item, or given here). None when `once` was seen already."""
         now = self.clock.now()
 
         def complete(item: ActionItem) -> ActionItem:
@@ -430,11 +474,14 @@ class PostmortemService:
             )
             return _checked(parse_action_item(form, now=now, existing=item))
 
-        changed = await self._change_action(number, item_id, complete)
+        try:
+            changed = await self._change_action(number, item_id, complete, once=once)
+        except _Repeated:
+            return None
         await self._notice(
             changed.incident,
             f":white_check_mark: <@{actor}> completed action #{changed.position} of #{number}: "
-            f"{changed.item.title} — artefact: {changed.item.artefact_url}",
+            f"{_inert(changed.item.title)} — artefact: {changed.item.artefact_url}",
         )
         return changed
 
@@ -445,7 +492,7 @@ class PostmortemService:
         await self._notice(
             changed.incident,
             f":wastebasket: <@{actor}> dropped action #{changed.position} of #{number}: "
-            f"{changed.item.title}.",
+            f"{_inert(changed.item.title)}.",
         )
         return changed
 
@@ -456,11 +503,14 @@ class PostmortemService:
         change: Callable[[ActionItem], ActionItem],
         *,
         open_only: bool = False,
+        once: str | None = None,
     ) -> NumberedItem:
         async with self.reader.uow() as tx:
             incident = await tx.incidents.get(number=number)
             if incident is None:
                 raise IncidentNotFound(number)
+            if once is not None and not await self._first_time(tx, once):
+                raise _Repeated()
             if open_only and not incident.is_open:
                 raise IncidentClosed(number)
             item = await tx.action_items.get(incident_number=number, item_id=item_id)
@@ -477,7 +527,7 @@ class PostmortemService:
     async def _recompile_stored(self, number: int) -> None:
         """After the close, keep the stored postmortem's action table true to the records."""
         analysis = await self.reader.analysis_of(number, with_timeline=True)
-        postmortem = self.reader.compile(analysis, await self.reader.names_for(analysis.user_ids()))
+        postmortem = self.reader.compile(analysis, await self._names(analysis))
         async with self.reader.uow() as tx:
             await tx.postmortems.save(incident_number=number, postmortem=postmortem)
 
@@ -491,32 +541,38 @@ class PostmortemService:
         form: ResolutionForm,
         close_anyway: bool = False,
         reason: str | None = None,
-    ) -> Closed:
+        once: str | None = None,
+    ) -> Closed | None:
         """Record the resolution, close the incident, compile and store the postmortem, then
         post it to the channel, show the card closed and (if set) archive the channel.
 
         A blocking review flag stops the close unless `close_anyway`; then the override (who,
-        when, which flags, why) is stored and printed in the postmortem."""
-        # Read first, outside the write: names come from Slack, and Slack is never called
-        # while the incident row is locked.
-        before = await self.reader.analysis_of(number, with_timeline=True)
-        if not before.incident.is_open:
-            raise IncidentClosed(number)
-        names = await self.reader.names_for([*before.user_ids(), actor])
+        when, which flags, why) is stored and printed in the postmortem. The same `once` key
+        (the submission's) closes once: a repeat returns None and posts nothing.
+
+        The close is committed first and the postmortem compiled and stored right after: names
+        come from Slack, and Slack is never called while the incident row is locked. Should
+        the process die in between, the records are all there and `document()` compiles the
+        postmortem from them on request."""
         now = self.clock.now()
         async with self.reader.uow() as tx:
-            incident = await self._open(tx, number)
+            incident = await tx.incidents.get(number=number)
+            if incident is None:
+                raise IncidentNotFound(number)
+            if once is not None and not await self._first_time(tx, once):
+                return None
+            if not incident.is_open:
+                raise IncidentClosed(number)
             analysis = await load_analysis(tx, incident)
             resolution = _checked(
                 parse_resolution(
                     form, now=now, regression_started_at=analysis.draft().regression_started_at()
                 )
             )
-            closing_draft = analysis.draft(names).model_copy(update={"resolution": resolution})
+            closing_draft = analysis.draft().model_copy(update={"resolution": resolution})
             flags = blocking(review(closing_draft))
             if flags and not close_anyway:
                 raise BlockingFlagsOpen(flags)
-            override = None
             if flags:
                 override = CloseOverride(
                     by=actor, at=now, flags=[f.code for f in flags], reason=_clean(reason)
@@ -528,7 +584,7 @@ class PostmortemService:
             incident.mitigated_at = resolution.mitigated_at or incident.mitigated_at or now
             await tx.incidents.save(incident=incident)
             closing = f"Incident closed by <@{actor}>"
-            if override:
+            if flags:
                 closing += f" (closed anyway with {len(flags)} blocking review flag(s) open)"
             await tx.timeline.add(
                 event=TimelineEvent(
@@ -543,7 +599,8 @@ class PostmortemService:
                 )
             )
             final = await load_analysis(tx, incident, with_timeline=True)
-            postmortem = self.reader.compile(final, names)
+        postmortem = self.reader.compile(final, await self._names(final))
+        async with self.reader.uow() as tx:
             await tx.postmortems.save(incident_number=number, postmortem=postmortem)
         await self._publish(incident, postmortem, overridden=flags, actor=actor)
         await self.incidents.refresh_card(number)
@@ -553,6 +610,16 @@ class PostmortemService:
             except Exception:
                 log.exception("could not archive the channel of incident #%s", number)
         return Closed(incident=incident, postmortem=postmortem, overridden=flags)
+
+    async def _names(self, analysis: Analysis) -> dict[str, str]:
+        """Display names for the document; Slack being unreachable costs names, not the close."""
+        try:
+            return await self.reader.names_for(analysis.user_ids())
+        except Exception:
+            log.exception(
+                "no display names for incident #%s; the document shows ids", analysis.number
+            )
+            return {}
 
     async def _publish(
         self, incident: Incident, postmortem: Postmortem, *, overridden: list[Flag], actor: str
@@ -589,9 +656,20 @@ class PostmortemService:
             raise IncidentClosed(number)
         return incident
 
+    async def _first_time(self, tx: UnitOfWork, key: str) -> bool:
+        """Claim a submission's key in the same transaction as its effect: a rollback frees it,
+        and of two deliveries only one gets it."""
+        return await tx.processed_events.claim(event_id=key, received_at=self.clock.now())
+
     async def _notice(self, incident: Incident, text: str) -> None:
         if incident.channel_id:
             await self.notifier.post_notice(channel_id=incident.channel_id, text=text)
+
+
+def _inert(text: str) -> str:
+    """Responders' words inside a Slack message: `<!channel>` or `<@U…>` typed into a title
+    must not ping anyone (Slack's own rule: escape &, < and >)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _clean(text: str | None) -> str | None:
@@ -630,6 +708,6 @@ def closing_summary(
     if postmortem.template_problem:
         lines.append(
             ":warning: The team's postmortem template failed, so the built-in one was used: "
-            f"{postmortem.template_problem}"
+            f"{_inert(postmortem.template_problem)}"
         )
     return "\n".join(lines)

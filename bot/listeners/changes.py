@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.change_modal import ChangeState
-from bot.blocks.digest import parse_add_button_value
+from bot.blocks.digest import mark_on_timeline, parse_add_button_value
 from bot.blocks.mrkdwn import escape
 from bot.core.changes import Change, ChangeIn, ChangeKind, change_headline, validation_errors
 from bot.core.errors import InvalidInput
@@ -92,6 +92,19 @@ def _friendly(field: str, reason: str) -> str:
     return reason[:150]
 
 
+async def mark_in_digest(client: AsyncWebClient, body: dict[str, Any], value: str) -> None:
+    """Show everyone in the channel that the change is on the timeline now: its line in the
+    digest that was clicked loses the button (so nobody clicks it again) and says so."""
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id")
+    blocks = mark_on_timeline(message.get("blocks") or [], value)
+    if blocks is None or not channel or not message.get("ts"):
+        return
+    await client.chat_update(
+        channel=channel, ts=message["ts"], text=message.get("text") or "", blocks=blocks
+    )
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
     async def on_change_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -119,10 +132,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
             text = ":white_check_mark: That change is already in the change ledger."
         await client.chat_postEphemeral(channel=state.origin_channel_id, user=user_id, text=text)
 
-    async def on_add_to_timeline(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_add_to_timeline(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
+        value = str(body["actions"][0]["value"])
         try:
-            number, change_id = parse_add_button_value(str(body["actions"][0]["value"]))
+            number, change_id = parse_add_button_value(value)
         except ValueError:
             raise InvalidInput("change", "this button does not name a change") from None
         result = await deps.changes.add_to_timeline(
@@ -134,6 +150,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 response_type="ephemeral",
                 replace_original=False,
             )
+        await mark_in_digest(client, body, value)
 
     app.view(CallbackId.CHANGE_MODAL)(guarded(on_change_submitted))
     app.action(ActionId.DIGEST_ADD_TO_TIMELINE)(guarded(on_add_to_timeline))

@@ -8,14 +8,19 @@ before writing here, so "read, then insert or update" cannot race between replic
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import and_, or_
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.incident import Status
+from bot.core.ports import ItemToChase
 from bot.core.postmortem import CloseOverride, Flag, Postmortem
 from bot.core.postmortem.analysis import (
     ActionItem,
+    ActionStatus,
     AxisFinding,
     CalibrationRecord,
     Detection,
@@ -27,6 +32,7 @@ from storage.models import (
     ActionItemRow,
     CloseOverrideRow,
     DetectionRow,
+    IncidentRow,
     PostmortemRow,
     ResolutionRow,
     RootCauseRow,
@@ -288,6 +294,45 @@ class SqlActionItemRepository:
             .order_by(col(ActionItemRow.id))
         )
         return [row_to_action_item(row) for row in await self._session.exec(statement)]
+
+    async def open_for_owner(self, *, owner_id: str) -> list[tuple[int, ActionItem]]:
+        statement = (
+            select(ActionItemRow)
+            .where(col(ActionItemRow.owner_id) == owner_id)
+            .where(col(ActionItemRow.status) == ActionStatus.OPEN.value)
+            .order_by(col(ActionItemRow.incident_number), col(ActionItemRow.id))
+        )
+        return [
+            (row.incident_number, row_to_action_item(row))
+            for row in await self._session.exec(statement)
+        ]
+
+    async def to_chase(
+        self, *, unowned_created_before: datetime, due_before: date
+    ) -> list[ItemToChase]:
+        unowned = and_(
+            col(ActionItemRow.owner_id).is_(None),
+            col(ActionItemRow.created_at) <= unowned_created_before,
+            col(IncidentRow.status) == Status.OPEN.value,
+        )
+        overdue = and_(
+            col(ActionItemRow.owner_id).is_not(None), col(ActionItemRow.due) < due_before
+        )
+        statement = (
+            select(ActionItemRow, IncidentRow.status, IncidentRow.channel_id)
+            .join(IncidentRow, col(IncidentRow.number) == col(ActionItemRow.incident_number))
+            .where(col(ActionItemRow.status) == ActionStatus.OPEN.value)
+            .where(or_(unowned, overdue))
+        )
+        return [
+            ItemToChase(
+                incident_number=row.incident_number,
+                incident_open=status == Status.OPEN.value,
+                channel_id=channel_id,
+                item=row_to_action_item(row),
+            )
+            for row, status, channel_id in await self._session.exec(statement)
+        ]
 
     async def _own(self, incident_number: int, item_id: int | None) -> ActionItemRow | None:
         if item_id is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,38 @@ def test_demo_writes_the_channel_the_card_and_the_timeline(
     assert "stabilization: Stabilization: Disable the affected capability" in timeline
     assert "mitigation: Mitigated" in timeline
     assert transcript in capsys.readouterr().out
+
+    # The demo ends with the full postmortem of the case, compiled at close.
+    assert "• *Data* — index_change" in transcript  # the root-cause form suggests the axis
+    assert "*Incident #1 is closed* by @alice. The postmortem is attached." in transcript
+    postmortem = (tmp_path / "out" / "postmortem.md").read_text()
+    for section in (
+        "# Incident #1: Legal research assistant cites cases that do not exist",
+        "- **Severity:** S1",
+        "- **Time-to-detect:** 2 d 23 h (regression start → first credible alarm)",
+        "- **Time-to-mitigate:** ",
+        "## Detection",
+        "- How: User report",
+        "- What we missed: No retrieval quality monitoring",
+        "## Scope",
+        "| Queries on filings added in the corpus update — citation accuracy (%) | 97 | 61 |",
+        "## Root cause",
+        "- **Axis:** Data (moved first)",
+        "14,000 court filings",
+        "evidence: [https://git.example.com/legal/index-pipeline/-/pipelines/8812]",
+        "## Remediation",
+        "  - Re-index the corpus whenever it is updated (#1) — done — [artefact]",
+        "  - Add 50 known legal question pairs as regression cases (#2) — open",
+        "  - Alert when mean retrieval relevance drops below 0.72 (#3) — open",
+        "## Action items",
+        "| 2 | Add 50 known legal question pairs as regression cases _(eval set)_ | @bob |",
+        "## The four questions",
+        "## Timeline",
+        "```mermaid",
+        "## Review flags\nNone open.",
+    ):
+        assert section in postmortem, section
+    data = json.loads((tmp_path / "out" / "postmortem.json").read_text())
+    assert data["incident"]["status"] == "closed"
+    assert data["root_cause"]["first_axis"] == "data"
+    assert [i["category"] for i in data["action_items"]] == ["code", "eval_set", "gate"]

@@ -17,7 +17,7 @@ from bot.core.errors import InvalidInput
 from bot.core.incident import Role, Severity
 from bot.deps import Deps
 from bot.ids import SLASH_COMMAND
-from bot.listeners.commands import changes, phases
+from bot.listeners.commands import changes, phases, postmortem
 from bot.listeners.commands.registry import Invocation, Subcommand
 from bot.listeners.guard import guarded
 from bot.listeners.payloads import user_mentions
@@ -142,6 +142,45 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "changes [days]",
         "what changed before the regression: the change ledger's digest (default 7 days)",
         changes.changes,
+    ),
+    Subcommand(
+        "detection",
+        "detection",
+        "how we learned, which signal, what we missed (time-to-detect is computed)",
+        postmortem.detection,
+    ),
+    Subcommand(
+        "scope",
+        "scope",
+        "the per-slice scorecard: add, edit and remove slice rows",
+        postmortem.scope,
+    ),
+    Subcommand(
+        "rootcause",
+        "rootcause",
+        "which axes moved (model, prompt, judge, data, environment), which first, the evidence",
+        postmortem.rootcause,
+    ),
+    Subcommand(
+        "action",
+        "action [text]",
+        "add an action item: code, eval set, gate or threshold, calibration",
+        postmortem.action,
+    ),
+    Subcommand(
+        "actions", "actions", "the action items, with Done, Take it and Assign", postmortem.actions
+    ),
+    Subcommand(
+        "close",
+        "close",
+        "resolve the incident: the postmortem is compiled and posted here",
+        postmortem.close,
+    ),
+    Subcommand(
+        "postmortem",
+        "postmortem",
+        "the postmortem as it stands, with its review flags",
+        postmortem.postmortem,
     ),
     Subcommand("help", "help", "this help", None),
 )

@@ -25,7 +25,9 @@ def parse_days(args: str) -> int:
     return int(word)
 
 
-async def change(inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient) -> None:
+async def change(
+    inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
+) -> None:
     # One indexed read before the trigger expires: in an incident channel the form names the
     # incident and starts with its AI feature.
     incident = await deps.changes.incident_in(inv.channel_id)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.home import home_view
 from bot.deps import Deps
 from bot.listeners.guard import guarded
 
@@ -24,8 +26,21 @@ def register(app: AsyncApp, deps: Deps) -> None:
             event_id=body.get("event_id"),
         )
 
+    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        incidents = await deps.incidents.list_open()
+        lines = [
+            f"• #{number}: {item.title}" + (f" — due {item.due.isoformat()}" if item.due else "")
+            for number, item in await deps.postmortems.open_items_of(event["user"])
+        ]
+        await client.views_publish(
+            user_id=event["user"], view=home_view(incidents, action_lines=lines)
+        )
+
     async def ignore(event: dict[str, Any]) -> None:
         """Subscribed for other features; acknowledged so Slack does not retry."""
 
     app.event("reaction_added")(guarded(on_reaction_added))
     app.event("reaction_removed")(ignore)
+    app.event("app_home_opened")(guarded(on_home_opened))

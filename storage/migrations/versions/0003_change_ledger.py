@@ -1,7 +1,7 @@
 """The change ledger: control-plane changes, independent of incidents.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 
 Written by hand against storage/models.py (ChangeEventRow); tests/storage checks the two agree.
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -2,7 +2,7 @@
 override and the compiled postmortem.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2025-01-01
 
 A branch off 0001: these tables reference only `incident`, so they do not depend on the other
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.schema import SchemaItem
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
 
