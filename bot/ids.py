@@ -68,6 +68,7 @@ class ActionId(StrEnum):
     ACTION_ITEM_TAKE = "action_item_take"
     ACTION_ITEM_ASSIGN = "action_item_assign"
     ACTION_ITEM_MORE = "action_item_more"
+    REMINDER_SNOOZE = "reminder_snooze"
     # Inputs of the postmortem forms that are not fields of bot.core.postmortem.validation
     SLICE_HIGHER_IS_BETTER = "higher_is_better"
     EXIT_CRITERIA_OTHER = "exit_criteria_other"

@@ -107,19 +107,27 @@ class SlackNotifier:
         await self._client.pins_add(channel=incident.channel_id, timestamp=ts)
         return ts
 
-    async def update_card(self, *, incident: Incident) -> None:
+    async def update_card(
+        self, *, incident: Incident, open_items: int = 0, unowned_items: int = 0
+    ) -> None:
         if incident.channel_id is None or incident.card_ts is None:
             return
         await self._client.chat_update(
             channel=incident.channel_id,
             ts=incident.card_ts,
             text=card_text(incident),
-            blocks=self._card(incident),
+            blocks=self._card(incident, open_items=open_items, unowned_items=unowned_items),
         )
 
-    def _card(self, incident: Incident) -> list[Block]:
+    def _card(
+        self, incident: Incident, *, open_items: int = 0, unowned_items: int = 0
+    ) -> list[Block]:
         return card_blocks(
-            incident, now=self._clock.now(), timebox_minutes=self._timebox_of(incident)
+            incident,
+            now=self._clock.now(),
+            timebox_minutes=self._timebox_of(incident),
+            open_items=open_items,
+            unowned_items=unowned_items,
         )
 
     async def post_checklist(self, *, view: ChecklistView) -> str:

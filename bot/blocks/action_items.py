@@ -7,6 +7,9 @@ whoever is chased can act where they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -22,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.format import mention, truncate
+from bot.blocks.format import mention, slack_date, truncate
 from bot.blocks.mrkdwn import escape, optional_link
 from bot.blocks.postmortem_fields import (
     ActionItemState,
@@ -127,7 +130,8 @@ def item_blocks(
     return blocks
 
 
-def action_items_modal(analysis: Analysis) -> View:
+def action_items_modal(analysis: Analysis, *, chased: Mapping[int, datetime] | None = None) -> View:
+    """The list of items with their buttons; `chased` says when reminders last went out."""
     incident = analysis.incident
     assert incident.number is not None and incident.channel_id is not None
     items = analysis.action_items
@@ -149,7 +153,11 @@ def action_items_modal(analysis: Analysis) -> View:
             )
         )
     for position, item in list(enumerate(items, start=1))[:MAX_LISTED_ITEMS]:
-        blocks.append(SectionBlock(text=item_text(position, item)))
+        text = item_text(position, item)
+        if item.status is ActionStatus.OPEN and item.id is not None:
+            last = (chased or {}).get(item.id)
+            text += f"\nLast chased: {slack_date(last) if last else '_not yet_'}"
+        blocks.append(SectionBlock(text=truncate(text, 3000)))
         buttons = item_buttons(incident.number, item, editable=incident.is_open)
         if buttons is not None:
             blocks.append(buttons)

@@ -36,7 +36,12 @@ def card_text(incident: Incident) -> str:
 
 
 def card_blocks(
-    incident: Incident, *, now: datetime, timebox_minutes: int | None = None
+    incident: Incident,
+    *,
+    now: datetime,
+    timebox_minutes: int | None = None,
+    open_items: int = 0,
+    unowned_items: int = 0,
 ) -> list[Block]:
     icon = _SEVERITY_ICON.get(incident.severity.value, "")
     status = "Open" if incident.is_open else "Closed"
@@ -63,6 +68,9 @@ def card_blocks(
         fields.append(f"*Regression started*\n{slack_date(incident.regression_started_at)}")
     if incident.closed_at:
         fields.append(f"*Closed*\n{slack_date(incident.closed_at)}")
+    if open_items:
+        unowned = f" — :warning: {unowned_items} unowned" if unowned_items else ""
+        fields.append(f"*Open action items*\n{open_items}{unowned}")
     blocks: list[Block] = [
         HeaderBlock(text=truncate(f"#{incident.number} {incident.title}", 150)),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields[:10]]),

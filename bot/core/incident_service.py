@@ -22,6 +22,7 @@ from bot.core.errors import (
 from bot.core.incident import DeclareInput, Incident, Role, Severity
 from bot.core.messages import SlackMessage
 from bot.core.ports import Clock, Notifier, SystemClock, UnitOfWork, UnitOfWorkFactory
+from bot.core.postmortem.analysis import ActionStatus
 from bot.core.timeline import TimelineEvent, TimelineKind
 
 log = logging.getLogger(__name__)
@@ -344,8 +345,14 @@ class IncidentService:
         async with self._card_locks.setdefault(number, asyncio.Lock()):
             async with self.uow() as tx:
                 incident = await tx.incidents.get(number=number)
+                items = await tx.action_items.list_for(incident_number=number)
             if incident is not None:
-                await self.notifier.update_card(incident=incident)
+                open_items = [i for i in items if i.status is ActionStatus.OPEN]
+                await self.notifier.update_card(
+                    incident=incident,
+                    open_items=len(open_items),
+                    unowned_items=sum(1 for i in open_items if i.owner_id is None),
+                )
 
     # -- helpers ---------------------------------------------------------------------------
 

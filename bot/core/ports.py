@@ -83,6 +83,10 @@ class PhaseRepository(Protocol):
 
     async def runs(self, *, incident_number: int) -> list[PhaseRun]: ...
 
+    async def open_runs(self) -> dict[int, PhaseRun]:
+        """Every run not yet ended, by incident number (one query, for the reminder sweep)."""
+        ...
+
     async def entries(self, *, incident_number: int, phase: str) -> dict[str, EntryState]: ...
 
     async def set_entry(self, *, state: EntryState) -> None: ...
@@ -103,9 +107,26 @@ class ReminderRepository(Protocol):
         replica holds it or it was already sent."""
         ...
 
+    async def claim_many(
+        self,
+        *,
+        occurrences: Sequence[tuple[str, str, int]],
+        claimant: str,
+        now: datetime,
+        lease_until: datetime,
+    ) -> set[str]:
+        """`claim` for many (key, kind, incident number) at once; the keys now held."""
+        ...
+
     async def mark_sent(self, *, key: str, message_ts: str, now: datetime) -> None: ...
 
-    async def last_sent(self, *, key_prefix: str) -> datetime | None: ...
+    async def sent_among(self, *, keys: Sequence[str]) -> set[str]:
+        """The keys, of those given, already sent (cheap pre-filter before claiming)."""
+        ...
+
+    async def sent_for(self, *, incident_number: int) -> list[tuple[str, datetime, str]]:
+        """(key, sent_at, message_ts) of every reminder sent for an incident."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -156,7 +177,9 @@ class Notifier(Protocol):
         """Post and pin the incident card; return its message ts."""
         ...
 
-    async def update_card(self, *, incident: Incident) -> None:
+    async def update_card(
+        self, *, incident: Incident, open_items: int = 0, unowned_items: int = 0
+    ) -> None:
         """Re-render the pinned card in place."""
         ...
 

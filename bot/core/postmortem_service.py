@@ -410,6 +410,7 @@ class PostmortemService:
             f":clipboard: <@{actor}> added action #{position} ({stored.category.label.lower()}): "
             f"{_inert(stored.title)} — {owner}{due}.",
         )
+        await self.incidents.refresh_card(number)
         return NumberedItem(incident=incident, position=position, item=stored)
 
     async def edit_action(
@@ -522,6 +523,7 @@ class PostmortemService:
         position = next((n for n, i in enumerate(items, start=1) if i.id == item_id), 0)
         if not incident.is_open:
             await self._recompile_stored(number)
+        await self.incidents.refresh_card(number)  # the card counts open and unowned items
         return NumberedItem(incident=incident, position=position, item=updated)
 
     async def _recompile_stored(self, number: int) -> None:

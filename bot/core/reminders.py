@@ -10,11 +10,12 @@ and restarts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot.core.incident import Incident, Severity
 from bot.core.phases import PhaseRun
+from bot.core.ports import ItemToChase
 
 
 class ReminderKind(StrEnum):
@@ -133,3 +134,49 @@ def incident_reminders(
                 )
             )
     return due
+
+
+def overdue_anchor(due: date) -> datetime:
+    """An item is overdue from the first moment after its due date (UTC)."""
+    return datetime.combine(due + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def item_reminders(chase: ItemToChase, *, now: datetime, cadences: Cadences) -> list[DueReminder]:
+    """An unowned item of an open incident reminds its channel (soon after it is created, then
+    every `unowned_every`); an owned item past its due date DMs its owner every
+    `overdue_every`. Done or dropped items are never passed in."""
+    item, number = chase.item, chase.incident_number
+    if item.id is None:
+        return []
+    subject = {"incident": str(number), "item": str(item.id)}
+    if item.owner_id is None:
+        anchor = item.created_at + cadences.unowned_first
+        if not chase.incident_open or chase.channel_id is None or now < anchor:
+            return []
+        period = _period(now, anchor, cadences.unowned_every)
+        return [
+            DueReminder(
+                key=f"{ReminderKind.UNOWNED_ITEM}:{item.id}:{period}",
+                kind=ReminderKind.UNOWNED_ITEM,
+                incident_number=number,
+                channel_id=chase.channel_id,
+                text=f":raising_hand: This action item of incident #{number} has no owner: "
+                f"*{item.title}*. Take it, or assign someone.",
+                subject=subject,
+            )
+        ]
+    if item.due is None or now < overdue_anchor(item.due):
+        return []
+    period = _period(now, overdue_anchor(item.due), cadences.overdue_every)
+    return [
+        DueReminder(
+            key=f"{ReminderKind.OVERDUE_ITEM}:{item.id}:{period}",
+            kind=ReminderKind.OVERDUE_ITEM,
+            incident_number=number,
+            user_id=item.owner_id,
+            text=f":alarm_clock: Your action item of incident #{number} was due "
+            f"{item.due.isoformat()}: *{item.title}*. Mark it done with its artefact, or "
+            "snooze it for a day.",
+            subject=subject,
+        )
+    ]

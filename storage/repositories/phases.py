@@ -46,6 +46,18 @@ class SqlPhaseRepository:
         )
         return [PhaseRun.model_validate(row) for row in await self._session.exec(statement)]
 
+    async def open_runs(self) -> dict[int, PhaseRun]:
+        statement = (
+            select(PhaseRunRow)
+            .where(col(PhaseRunRow.ended_at).is_(None))
+            .order_by(col(PhaseRunRow.started_at), col(PhaseRunRow.id))
+        )
+        # Ordered oldest first, so the newest open run of an incident wins.
+        return {
+            row.incident_number: PhaseRun.model_validate(row)
+            for row in await self._session.exec(statement)
+        }
+
     async def entries(self, *, incident_number: int, phase: str) -> dict[str, EntryState]:
         statement = (
             select(ChecklistEntryRow)

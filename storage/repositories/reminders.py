@@ -7,6 +7,7 @@ back, and a claim whose sender died is taken over once its lease runs out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,18 +60,75 @@ class SqlReminderRepository:
         )
         return (await self._session.exec(statement)).first() is not None
 
+    async def claim_many(
+        self,
+        *,
+        occurrences: Sequence[tuple[str, str, int]],
+        claimant: str,
+        now: datetime,
+        lease_until: datetime,
+    ) -> set[str]:
+        """`claim` for many (key, kind, incident) at once: one multi-row statement per chunk,
+        each row still claimed atomically. Returns the keys this claimant now holds."""
+        dialect = self._session.bind.dialect.name if self._session.bind is not None else ""
+        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = ReminderRow.__table__  # type: ignore[attr-defined]
+        claimed: set[str] = set()
+        for start in range(0, len(occurrences), 200):  # 8 parameters a row, well under limits
+            rows = [
+                {
+                    "key": key,
+                    "kind": kind,
+                    "incident_number": number,
+                    "claimed_by": claimant,
+                    "claimed_until": lease_until,
+                    "attempts": 1,
+                    "created_at": now,
+                }
+                for key, kind, number in occurrences[start : start + 200]
+            ]
+            statement = (
+                insert(ReminderRow)
+                .values(rows)
+                .on_conflict_do_update(
+                    index_elements=[col(ReminderRow.key)],
+                    set_={
+                        "claimed_by": claimant,
+                        "claimed_until": lease_until,
+                        "attempts": table.c.attempts + 1,
+                    },
+                    where=and_(table.c.sent_at.is_(None), table.c.claimed_until < now),
+                )
+                .returning(col(ReminderRow.key))
+            )
+            claimed.update(row[0] for row in await self._session.exec(statement))
+        return claimed
+
     async def mark_sent(self, *, key: str, message_ts: str, now: datetime) -> None:
         row = await self._session.get(ReminderRow, key)
         if row is not None:
             row.sent_at, row.message_ts = now, message_ts
             await self._session.flush()
 
-    async def last_sent(self, *, key_prefix: str) -> datetime | None:
+    async def sent_among(self, *, keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):  # well under every backend's parameter limit
+            statement = (
+                select(ReminderRow.key)
+                .where(col(ReminderRow.key).in_(keys[start : start + 500]))
+                .where(col(ReminderRow.sent_at).is_not(None))
+            )
+            found.update(await self._session.exec(statement))
+        return found
+
+    async def sent_for(self, *, incident_number: int) -> list[tuple[str, datetime, str]]:
         statement = (
-            select(ReminderRow.sent_at)
-            .where(col(ReminderRow.key).startswith(key_prefix))
+            select(ReminderRow.key, ReminderRow.sent_at, ReminderRow.message_ts)
+            .where(col(ReminderRow.incident_number) == incident_number)
             .where(col(ReminderRow.sent_at).is_not(None))
-            .order_by(col(ReminderRow.sent_at).desc())
-            .limit(1)
         )
-        return (await self._session.exec(statement)).first()
+        return [
+            (key, sent_at, message_ts or "")
+            for key, sent_at, message_ts in await self._session.exec(statement)
+            if sent_at is not None
+        ]

@@ -124,3 +124,29 @@ def test_reminders_go_to_the_commander_or_the_channel_when_there_is_none() -> No
         if r.kind is ReminderKind.PHASE_TIMEBOX
     ]
     assert without.user_id is None and without.channel_id == "C07"
+
+
+def test_item_rules_unowned_only_while_the_incident_is_open_overdue_after_the_due_day() -> None:
+    from datetime import date
+
+    from bot.core.ports import ItemToChase
+    from bot.core.postmortem.analysis import ActionCategory, ActionItem
+    from bot.core.reminders import item_reminders
+
+    item = ActionItem(
+        id=5, category=ActionCategory.EVAL_SET, title="Add regression cases", created_at=T0
+    )
+    open_chase = ItemToChase(incident_number=7, incident_open=True, channel_id="C07", item=item)
+    closed = ItemToChase(incident_number=7, incident_open=False, channel_id="C07", item=item)
+    soon = T0 + timedelta(minutes=10)
+    assert [r.kind for r in item_reminders(open_chase, now=soon, cadences=CADENCES)] == [
+        ReminderKind.UNOWNED_ITEM
+    ]
+    assert item_reminders(closed, now=soon, cadences=CADENCES) == []
+    owned = item.model_copy(update={"owner_id": "U0BOB", "due": date(2026, 11, 3)})
+    chase = ItemToChase(incident_number=7, incident_open=False, channel_id="C07", item=owned)
+    before = datetime(2026, 11, 3, 23, 59, tzinfo=UTC)
+    after = datetime(2026, 11, 4, 0, 0, tzinfo=UTC)
+    assert item_reminders(chase, now=before, cadences=CADENCES) == []
+    [overdue] = item_reminders(chase, now=after, cadences=CADENCES)
+    assert overdue.user_id == "U0BOB"  # still chased after the close: the item is still open

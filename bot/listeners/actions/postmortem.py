@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.action_items import action_item_modal, action_items_modal, done_modal
 from bot.blocks.analysis_modals import scope_modal, slice_modal
+from bot.blocks.mrkdwn import escape
 from bot.blocks.postmortem_fields import parse_ref
 from bot.core.postmortem.analysis import ActionItem, ActionStatus
 from bot.core.postmortem_reader import Analysis
@@ -49,11 +51,33 @@ def _item(analysis: Analysis, item_id: int) -> tuple[int, ActionItem]:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def refresh_items(client: AsyncWebClient, body: dict[str, Any], number: int) -> None:
+    async def refresh_items(
+        client: AsyncWebClient, body: dict[str, Any], number: int, item_id: int
+    ) -> None:
         view_id = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
         if view_id is not None:
             analysis = await deps.postmortems.analysis_of(number)
-            await client.views_update(view_id=view_id, view=action_items_modal(analysis))
+            chased = await deps.reminders.last_chased(number)
+            await client.views_update(
+                view_id=view_id, view=action_items_modal(analysis, chased=chased)
+            )
+            return
+        container = body.get("container") or {}
+        if container.get("type") == "message" and not container.get("is_ephemeral"):
+            # A reminder in a channel: show who owns the item now instead of the buttons.
+            position, item = _item(await deps.postmortems.analysis_of(number), item_id)
+            owner = f"<@{item.owner_id}>" if item.owner_id else "nobody yet"
+            await client.chat_update(
+                channel=container["channel_id"],
+                ts=container["message_ts"],
+                text=f"Action #{position} of incident #{number} is owned by {owner}.",
+                blocks=[
+                    SectionBlock(
+                        text=f":white_check_mark: Action #{position} of incident #{number} "
+                        f"— *{escape(item.title)}* — is owned by {owner}."
+                    )
+                ],
+            )
 
     # -- scope -----------------------------------------------------------------------------
 
@@ -105,7 +129,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         number, item_id = parse_ref(_action(body)["value"])
         await deps.postmortems.take_action(number=number, item_id=item_id, actor=body["user"]["id"])
-        await refresh_items(client, body, number)
+        await refresh_items(client, body, number, item_id)
 
     async def on_item_assign(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -118,7 +142,18 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await deps.postmortems.assign_action(
             number=number, item_id=item_id, owner_id=owner, actor=body["user"]["id"]
         )
-        await refresh_items(client, body, number)
+        await refresh_items(client, body, number, item_id)
+
+    async def on_snooze(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        number, item_id = parse_ref(_action(body)["value"])
+        _, item = _item(await deps.postmortems.analysis_of(number), item_id)
+        until = await deps.reminders.snooze_overdue(incident_number=number, item=item)
+        await respond(
+            replace_original=True,
+            text=f":zzz: Snoozed: no reminder about *{escape(item.title)}* before "
+            f"{until.strftime('%Y-%m-%d %H:%M UTC')}.",
+        )
 
     async def on_item_more(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -128,7 +163,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await deps.postmortems.drop_action(
                 number=number, item_id=item_id, actor=body["user"]["id"]
             )
-            await refresh_items(client, body, number)
+            await refresh_items(client, body, number, item_id)
             return
         _, item = _item(await deps.postmortems.analysis_of(number), item_id)
         parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
@@ -142,3 +177,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
     app.action(ActionId.ACTION_ITEM_TAKE)(guarded(on_item_take))
     app.action(ActionId.ACTION_ITEM_ASSIGN)(guarded(on_item_assign))
     app.action(ActionId.ACTION_ITEM_MORE)(guarded(on_item_more))
+    app.action(ActionId.REMINDER_SNOOZE)(guarded(on_snooze))

@@ -70,7 +70,10 @@ async def actions(
 ) -> None:
     # Closed incidents too: their action items are chased long after the close.
     analysis = await deps.postmortems.analysis_in(inv.channel_id, open_only=False)
-    await client.views_open(trigger_id=inv.trigger_id, view=action_items_modal(analysis))
+    chased = await deps.reminders.last_chased(analysis.incident.number or 0)
+    await client.views_open(
+        trigger_id=inv.trigger_id, view=action_items_modal(analysis, chased=chased)
+    )
 
 
 async def close(inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient) -> None:

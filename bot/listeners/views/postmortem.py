@@ -295,7 +295,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
             )
 
         async def build() -> View:
-            return action_items_modal(await deps.postmortems.analysis_of(number))
+            return action_items_modal(
+                await deps.postmortems.analysis_of(number),
+                chased=await deps.reminders.last_chased(number),
+            )
 
         await refresh(client, state.parent_view_id, build)
 
@@ -326,7 +329,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
         )
 
         async def build() -> View:
-            return action_items_modal(await deps.postmortems.analysis_of(number))
+            return action_items_modal(
+                await deps.postmortems.analysis_of(number),
+                chased=await deps.reminders.last_chased(number),
+            )
 
         await refresh(client, state.parent_view_id, build)
 
