@@ -48,7 +48,9 @@ class QuietSlack:
     async def post_card(self, *, incident: Incident) -> str:
         return "1.0"
 
-    async def update_card(self, *, incident: Incident) -> None: ...
+    async def update_card(
+        self, *, incident: Incident, open_items: int = 0, unowned_items: int = 0
+    ) -> None: ...
 
     async def post_notice(self, *, channel_id: str, text: str) -> None: ...
 

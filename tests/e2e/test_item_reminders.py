@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from conftest import FakeClock
+
 from bot.core.postmortem.analysis import ActionStatus
 from bot.ids import ActionId, CallbackId
 from bot.rehearsal import Rehearsal
-from conftest import FakeClock
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 
