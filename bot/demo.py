@@ -67,7 +67,22 @@ def run_demo(out: Path) -> int:
     return 0
 
 
+class DemoClock:
+    """Real time, plus however far the demo has jumped ahead: reminders fall due without
+    anyone waiting for them."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
 async def _run(database_url: str) -> tuple[str, str, PostmortemDocument]:
+    clock = DemoClock()
     emulator = SlackEmulator()
     announce = emulator.add_channel("ai-incidents")
     async with rehearsal(
@@ -75,14 +90,15 @@ async def _run(database_url: str) -> tuple[str, str, PostmortemDocument]:
         emulator=emulator,
         announce_channel=announce.id,
         webhook_secret=DEMO_WEBHOOK_SECRET,
+        clock=clock,
     ) as rig:
-        incident = await _play(rig)
+        incident = await _play(rig, clock)
         timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
         postmortem = await rig.runtime.deps.postmortems.document(incident.number or 0)
     return emulator.transcript(), render_timeline(incident, timeline), postmortem
 
 
-async def _play(rig: Rehearsal) -> Incident:
+async def _play(rig: Rehearsal, clock: DemoClock) -> Incident:
     slack, emulator = rig.slack, rig.emulator
     general = emulator.channel_by_name("general")
     assert general is not None
@@ -201,7 +217,7 @@ async def _play(rig: Rehearsal) -> Incident:
 
     # -- Phase 4, post-incident: the remediation as owned action items, then the close.
     due = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
-    await record_action_items(rig, incident, due=due)
+    await record_action_items(rig, incident, due=due, jump=clock.advance)
     await close(rig, incident)
 
     await slack.slash("status", user=CAROL, channel=channel)

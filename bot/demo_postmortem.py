@@ -10,7 +10,8 @@ responder would fill in, submitted through the sandbox.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.incident import Incident
@@ -118,7 +119,9 @@ async def record_root_cause(rig: Rehearsal, incident: Incident) -> None:
     )
 
 
-async def record_action_items(rig: Rehearsal, incident: Incident, *, due: str) -> None:
+async def record_action_items(
+    rig: Rehearsal, incident: Incident, *, due: str, jump: Callable[[timedelta], None]
+) -> None:
     """Post-incident: the three kinds of remediation, each owned, the re-index done."""
     channel = _channel(incident)
     items = [
@@ -131,10 +134,16 @@ async def record_action_items(rig: Rehearsal, incident: Incident, *, due: str) -
         await _submit(rig, view, {"category": category, "owner_id": owner, "due": due}, user=ALICE)
 
     analysis = await rig.runtime.deps.postmortems.analysis_of(incident.number or 0)
-    reindex, cases, alert = (f"{incident.number}:{item.id}" for item in analysis.action_items)
-    listing = await _form(rig, "actions", user=BOB, channel=channel)
-    await rig.slack.click(ActionId.ACTION_ITEM_TAKE, user=BOB, view_id=listing.id, value=cases)
+    reindex, _, alert = (f"{incident.number}:{item.id}" for item in analysis.action_items)
+    # Nobody owns two of them. The demo's clock jumps past the first-reminder delay (no
+    # waiting) and the reminder tick chases them in the channel; Bob takes one from there.
+    jump(timedelta(minutes=11))
+    await rig.runtime.deps.reminders.tick()
+    chased = [m for m in rig.emulator.messages(channel) if "has no owner" in m.text]
+    on_cases = next(m for m in chased if "regression cases" in m.text)
+    await rig.slack.click(ActionId.ACTION_ITEM_TAKE, user=BOB, channel=channel, message=on_cases.ts)
     await rig.slack.settle()
+    listing = await _form(rig, "actions", user=BOB, channel=channel)
     await rig.slack.click(
         ActionId.ACTION_ITEM_ASSIGN,
         user=BOB,

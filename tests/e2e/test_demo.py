@@ -67,3 +67,6 @@ def test_demo_writes_the_channel_the_card_and_the_timeline(
     assert data["incident"]["status"] == "closed"
     assert data["root_cause"]["first_axis"] == "data"
     assert [i["category"] for i in data["action_items"]] == ["code", "eval_set", "gate"]
+    # Issue 6: one unowned-item reminder in the channel and a "Take it" click on it.
+    assert "has no owner: *Add 50 known legal question pairs as regression cases*" in transcript
+    assert "bob clicked [Take it]" in transcript
