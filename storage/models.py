@@ -272,10 +272,8 @@ class RootCauseRow(SQLModel, table=True):
 
 
 class ActionItemRow(SQLModel, table=True):
-    """One action item, its calibration record (calibration items) and reminder bookkeeping.
-
-    The `reminder_*` and `last_reminded_at` columns belong to the reminders: they claim an item
-    with one conditional UPDATE on `reminder_claimed_until`, so they live on the row itself."""
+    """One action item and its calibration record (calibration items). Reminders about it are
+    occurrences in the `reminder` table, keyed by item and period."""
 
     __tablename__ = "action_item"
 
@@ -294,9 +292,6 @@ class ActionItemRow(SQLModel, table=True):
     calibration_judge_version: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    last_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    reminder_claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    reminder_message_ts: str | None = None
 
 
 class ResolutionRow(SQLModel, table=True):

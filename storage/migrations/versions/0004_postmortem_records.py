@@ -105,9 +105,6 @@ def upgrade() -> None:
         sa.Column("calibration_judge_version", sa.String(), nullable=True),
         _when("created_at", nullable=False),
         _when("done_at"),
-        _when("last_reminded_at"),
-        _when("reminder_claimed_until"),
-        sa.Column("reminder_message_ts", sa.String(), nullable=True),
     )
     op.create_index(op.f("ix_action_item_incident_number"), "action_item", ["incident_number"])
     op.create_index(op.f("ix_action_item_owner_id"), "action_item", ["owner_id"])
