@@ -23,16 +23,12 @@ from bot.core.incident import DeclareInput, Incident, Role, Severity
 from bot.core.messages import SlackMessage
 from bot.core.ports import Clock, Notifier, SystemClock, UnitOfWork, UnitOfWorkFactory
 from bot.core.postmortem.analysis import ActionStatus
+from bot.core.text import inert
 from bot.core.timeline import TimelineEvent, TimelineKind
 
 log = logging.getLogger(__name__)
 
 MAX_NOTE_LENGTH = 3000
-
-
-def _plain(text: str) -> str:
-    """User text shown back in Slack markup: escaped so `<!channel>` cannot ping anyone."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass
@@ -267,7 +263,7 @@ class IncidentService:
             await self._record(tx, incident, TimelineKind.UPDATE, text, actor=actor)
         await self.notifier.post_notice(
             channel_id=channel_id,
-            text=f":loudspeaker: *Stakeholder update* from <@{actor}>:\n{_plain(text)}",
+            text=f":loudspeaker: *Stakeholder update* from <@{actor}>:\n{inert(text)}",
         )
         await self.refresh_card(incident.number)
         return incident

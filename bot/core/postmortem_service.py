@@ -49,6 +49,7 @@ from bot.core.postmortem.validation import (
 )
 from bot.core.postmortem_reader import Analysis, PostmortemDocument, PostmortemReader, load_analysis
 from bot.core.scope_severity import scope_contradiction
+from bot.core.text import inert
 from bot.core.timeline import Axis, TimelineEvent, TimelineKind, axis_of
 
 log = logging.getLogger(__name__)
@@ -316,7 +317,7 @@ class PostmortemService:
         await self._notice(
             incident,
             f":mag: <@{actor}> recorded the detection of #{number}: {how}"
-            + (f", signal “{_inert(detection.signal)}”" if detection.signal else "")
+            + (f", signal “{inert(detection.signal)}”" if detection.signal else "")
             + f"; {ttd}.",
         )
         await self.incidents.refresh_card(number)
@@ -408,7 +409,7 @@ class PostmortemService:
         await self._notice(
             incident,
             f":clipboard: <@{actor}> added action #{position} ({stored.category.label.lower()}): "
-            f"{_inert(stored.title)} — {owner}{due}.",
+            f"{inert(stored.title)} — {owner}{due}.",
         )
         await self.incidents.refresh_card(number)
         return NumberedItem(incident=incident, position=position, item=stored)
@@ -438,7 +439,7 @@ class PostmortemService:
         await self._notice(
             changed.incident,
             f":bust_in_silhouette: {verb} action #{changed.position} of #{number}: "
-            f"{_inert(changed.item.title)}.",
+            f"{inert(changed.item.title)}.",
         )
         return changed
 
@@ -482,7 +483,7 @@ class PostmortemService:
         await self._notice(
             changed.incident,
             f":white_check_mark: <@{actor}> completed action #{changed.position} of #{number}: "
-            f"{_inert(changed.item.title)} — artefact: {changed.item.artefact_url}",
+            f"{inert(changed.item.title)} — artefact: {changed.item.artefact_url}",
         )
         return changed
 
@@ -493,7 +494,7 @@ class PostmortemService:
         await self._notice(
             changed.incident,
             f":wastebasket: <@{actor}> dropped action #{changed.position} of #{number}: "
-            f"{_inert(changed.item.title)}.",
+            f"{inert(changed.item.title)}.",
         )
         return changed
 
@@ -668,12 +669,6 @@ class PostmortemService:
             await self.notifier.post_notice(channel_id=incident.channel_id, text=text)
 
 
-def _inert(text: str) -> str:
-    """Responders' words inside a Slack message: `<!channel>` or `<@U…>` typed into a title
-    must not ping anyone (Slack's own rule: escape &, < and >)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _clean(text: str | None) -> str | None:
     text = (text or "").strip()
     return text or None
@@ -710,6 +705,6 @@ def closing_summary(
     if postmortem.template_problem:
         lines.append(
             ":warning: The team's postmortem template failed, so the built-in one was used: "
-            f"{_inert(postmortem.template_problem)}"
+            f"{inert(postmortem.template_problem)}"
         )
     return "\n".join(lines)
