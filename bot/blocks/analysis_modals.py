@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.format import truncate
+from bot.blocks.format import options, truncate
 from bot.blocks.mrkdwn import escape
 from bot.blocks.postmortem_fields import (
     AnalysisState,
@@ -34,7 +34,6 @@ from bot.blocks.postmortem_fields import (
     datetime_input,
     initial,
     item_ref,
-    options,
     select_input,
     text_input,
 )

@@ -20,13 +20,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.format import slack_date, truncate
+from bot.blocks.format import options, slack_date, truncate
 from bot.blocks.mrkdwn import escape
 from bot.blocks.postmortem_fields import (
     CloseState,
     block_id,
     datetime_input,
-    options,
     text_input,
 )
 from bot.core.postmortem import Flag

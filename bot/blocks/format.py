@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+
+from slack_sdk.models.blocks import Option
 
 
 def slack_date(moment: datetime | None, *, missing: str = "—") -> str:
@@ -32,3 +35,8 @@ def duration(seconds: float) -> str:
         return f"{hours} h {minutes:02d} min"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h"
+
+
+def options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
+    """Select options from (value, label) pairs; labels cut to Slack's 75 characters."""
+    return [Option(value=value, text=truncate(label, 75)) for value, label in pairs]

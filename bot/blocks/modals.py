@@ -9,7 +9,6 @@ from slack_sdk.models.blocks import (
     DateTimePickerElement,
     InputBlock,
     MarkdownTextObject,
-    Option,
     PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
@@ -17,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.format import truncate
+from bot.blocks.format import options, truncate
 from bot.blocks.modal_state import DeclareState, IncidentState, LeverState, PinMessageState
 from bot.core.incident import Category, HowDetected, Incident, Severity
 from bot.core.messages import SlackMessage
@@ -31,10 +30,6 @@ _CATEGORY_HELP = {
 }
 
 
-def _options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
-    return [Option(value=value, text=truncate(label, 75)) for value, label in pairs]
-
-
 def declare_modal(
     *,
     title: str = "",
@@ -42,10 +37,10 @@ def declare_modal(
     runbooks: Sequence[tuple[str, str]] = (("default", "Default AI incident runbook"),),
     default_runbook: str = "default",
 ) -> View:
-    severity_options = _options([(s.value, s.label) for s in Severity])
-    category_options = _options([(c.value, f"{c.label} — {_CATEGORY_HELP[c]}") for c in Category])
-    detected_options = _options([(h.value, h.label) for h in HowDetected])
-    runbook_options = _options(runbooks)
+    severity_options = options([(s.value, s.label) for s in Severity])
+    category_options = options([(c.value, f"{c.label} — {_CATEGORY_HELP[c]}") for c in Category])
+    detected_options = options([(h.value, h.label) for h in HowDetected])
+    runbook_options = options(runbooks)
     initial_runbook = next(
         (o for o in runbook_options if o.value == default_runbook), runbook_options[0]
     )
@@ -177,7 +172,7 @@ def pick_incident_modal(incidents: Sequence[Incident], *, message: SlackMessage)
                 )
             ],
         )
-    options = _options(
+    incident_options = options(
         [(str(i.number), f"#{i.number} {i.title} ({i.severity.value})") for i in incidents[:100]]
     )
     return View(
@@ -196,7 +191,9 @@ def pick_incident_modal(incidents: Sequence[Incident], *, message: SlackMessage)
             InputBlock(
                 block_id=BlockId.PICK_INCIDENT,
                 label="Incident",
-                element=StaticSelectElement(action_id=ActionId.PICK_INCIDENT, options=options),
+                element=StaticSelectElement(
+                    action_id=ActionId.PICK_INCIDENT, options=incident_options
+                ),
             ),
             ContextBlock(
                 elements=[

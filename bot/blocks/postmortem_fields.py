@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.blocks.format import truncate
+from bot.blocks.format import options, truncate
 from bot.blocks.modal_state import ModalState
 from bot.ids import PostmortemForm
 
@@ -76,10 +76,6 @@ def item_ref(number: int, item_id: int | None) -> str:
 def parse_ref(value: str) -> tuple[int, int]:
     number, _, item = value.partition(":")
     return int(number), int(item)
-
-
-def options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
-    return [Option(value=value, text=truncate(label, 75)) for value, label in pairs]
 
 
 def initial(opts: Sequence[Option], value: str | None) -> Option | None:
