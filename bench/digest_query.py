@@ -10,8 +10,8 @@ Two ledgers, each in a fresh SQLite file built with the real migrations:
   worst case, e.g. a CI job recording every prompt tweak.
 
 For each it times the digest an incident opens with, end to end — the ledger reads
-(bot.core.ledger_digest.read_digest, in its own transaction), build_digest, and the Block Kit
-message (bot.blocks.digest) serialised as Slack receives it — and prints min / median / max
+(ledger_digest.read_digest, in its own transaction), build_digest, and the Block Kit
+message (bot.slack.messages.changes) serialised as Slack receives it — and prints min / median / max
 over several runs. For contrast it times the naive way too (read every change in the window,
 then build_digest). It ends with SQLite's EXPLAIN QUERY PLAN for each statement the digest ran,
 so the indexes in use can be seen. Timings are printed, never asserted. Target: well under a
@@ -37,11 +37,11 @@ from sqlalchemy import event, insert, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.blocks.digest import digest_blocks
-from bot.core.changes import Change, ChangeKind
-from bot.core.digest import build_digest, digest_window
-from bot.core.incident import Category, Incident, Severity
-from bot.core.ledger_digest import digest_services, read_digest
+from bot.core.changes.digest import build_digest, digest_window
+from bot.core.changes.ledger_digest import digest_services, read_digest
+from bot.core.changes.model import Change, ChangeKind
+from bot.core.incidents.model import Category, Incident, Severity
+from bot.slack.messages.changes import digest_blocks
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import ChangeEventRow, change_event_values

@@ -16,13 +16,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.incident import Category, HowDetected, Incident, Severity
-from bot.core.incident_service import IncidentService
-from bot.core.messages import SlackMessage
+from bot.core.incidents.chat_message import SlackMessage
+from bot.core.incidents.model import Category, HowDetected, Incident, Severity
+from bot.core.incidents.service import IncidentService
 from bot.core.postmortem.analysis import ActionCategory, ActionItem, AxisFinding, RootCause
+from bot.core.postmortem.reader import PostmortemReader
+from bot.core.postmortem.service import PostmortemService
 from bot.core.postmortem.validation import ResolutionForm
-from bot.core.postmortem_reader import PostmortemReader
-from bot.core.postmortem_service import PostmortemService
 from bot.core.timeline import Axis, TimelineEvent, TimelineKind
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade

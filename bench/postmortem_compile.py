@@ -14,7 +14,7 @@ import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 
-from bot.core.incident import Category, HowDetected, Incident, Severity, Status
+from bot.core.incidents.model import Category, HowDetected, Incident, Severity, Status
 from bot.core.postmortem.analysis import (
     ActionCategory,
     ActionItem,

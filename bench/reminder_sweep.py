@@ -16,10 +16,10 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bot.core.incident import Category, Severity
-from bot.core.reminder_service import ReminderService
-from bot.core.reminders import DueReminder
-from bot.core.runbook_loader import load_catalog
+from bot.core.incidents.model import Category, Severity
+from bot.core.reminders.rules import DueReminder
+from bot.core.reminders.service import ReminderService
+from bot.core.runbooks.loader import load_catalog
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import ActionItemRow, IncidentRow

@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if args.command == "demo":
-        from bot.demo import run_demo
+        from bot.demo.story import run_demo
 
         return run_demo(args.out)
     if args.command == "postmortem":
@@ -108,7 +108,7 @@ def _db_upgrade() -> int:
 def _check_runbooks(directory: Path | None) -> int:
     import os
 
-    from bot.core.runbook_loader import check_runbooks, format_problems
+    from bot.core.runbooks.loader import check_runbooks, format_problems
 
     if directory is None and os.environ.get("AI_INCIDENT_RUNBOOKS_DIR"):
         directory = Path(os.environ["AI_INCIDENT_RUNBOOKS_DIR"])
@@ -123,7 +123,7 @@ def _check_runbooks(directory: Path | None) -> int:
 
 
 def _serve(settings: Settings, *, socket: bool, host: str, port: int) -> int:
-    from bot.core.runbook_loader import check_runbooks, format_problems
+    from bot.core.runbooks.loader import check_runbooks, format_problems
     from storage.migrate import SchemaError, check_schema_current
 
     problems = check_runbooks(settings.runbooks_dir)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.config import DEFAULT_DATABASE_URL
 from bot.core.errors import DomainError
-from bot.core.postmortem_reader import PostmortemDocument, PostmortemReader
+from bot.core.postmortem.reader import PostmortemDocument, PostmortemReader
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import SchemaError, check_schema_current
 from storage.unit_of_work import SqlUnitOfWorkFactory

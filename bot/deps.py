@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.core.change_service import ChangeService
-from bot.core.incident_service import IncidentService
-from bot.core.phase_service import PhaseService
-from bot.core.ports import Clock
-from bot.core.postmortem_service import PostmortemService
-from bot.core.reminder_service import ReminderService
-from bot.core.runbook import RunbookCatalog
-from bot.core.webhook_service import WebhookService
+from bot.core.changes.service import ChangeService
+from bot.core.changes.webhook_service import WebhookService
+from bot.core.clock import Clock
+from bot.core.incidents.service import IncidentService
+from bot.core.postmortem.service import PostmortemService
+from bot.core.reminders.service import ReminderService
+from bot.core.runbooks.model import RunbookCatalog
+from bot.core.runbooks.service import PhaseService
 
 
 @dataclass

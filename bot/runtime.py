@@ -17,23 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from bot.api import create_http_app
-from bot.app import create_app
 from bot.config import Settings
-from bot.core.change_service import ChangeService
-from bot.core.incident_service import IncidentService
-from bot.core.phase_service import PhaseService
-from bot.core.ports import Clock, SystemClock
-from bot.core.postmortem_reader import PostmortemReader
-from bot.core.postmortem_service import PostmortemService
-from bot.core.reminder_service import ReminderService
-from bot.core.reminders import Cadences
-from bot.core.runbook_loader import load_catalog
-from bot.core.webhook_service import WebhookService
+from bot.core.changes.service import ChangeService
+from bot.core.changes.webhook_service import WebhookService
+from bot.core.clock import Clock, SystemClock
+from bot.core.incidents.service import IncidentService
+from bot.core.postmortem.reader import PostmortemReader
+from bot.core.postmortem.service import PostmortemService
+from bot.core.reminders.rules import Cadences
+from bot.core.reminders.service import ReminderService
+from bot.core.runbooks.loader import load_catalog
+from bot.core.runbooks.service import PhaseService
+from bot.core.runbooks.timeboxes import timebox_lookup
 from bot.deps import Deps
-from bot.slack_change_notifier import SlackChangeNotifier
-from bot.slack_notifier import SlackNotifier, make_slack_client
-from bot.slack_postmortem import SlackPostmortemPublisher
-from bot.timeboxes import timebox_lookup
+from bot.slack.app import create_app
+from bot.slack.change_notifier import SlackChangeNotifier
+from bot.slack.notifier import SlackNotifier, make_slack_client
+from bot.slack.postmortem_publisher import SlackPostmortemPublisher
 from storage.engine import create_engine, create_session_factory
 from storage.unit_of_work import SqlUnitOfWorkFactory
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core.reminder_service import ReminderService
+from bot.core.reminders.service import ReminderService
 
 
 def start_reminders(service: ReminderService, *, every_seconds: float) -> AsyncIOScheduler:

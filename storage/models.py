@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.core.changes import Change
-from bot.core.incident import Incident
+from bot.core.changes.model import Change
+from bot.core.incidents.model import Incident
 from bot.core.timeline import TimelineEvent
 
 # Named constraints let later migrations drop or alter them by name on every backend (SQLite
@@ -372,7 +372,7 @@ class ChangeEventRow(SQLModel, table=True):
 
 
 def service_key(service: str | None) -> str | None:
-    """How a service name is matched: trimmed and casefolded (as bot.core.changes compares)."""
+    """How a service name is matched: trimmed and casefolded (as the core compares them)."""
     return None if service is None else service.strip().casefold()
 
 

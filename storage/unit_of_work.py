@@ -8,30 +8,29 @@ from typing import Self
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.ports import (
+from bot.core.changes.ports import ChangeRepository
+from bot.core.incidents.ports import IncidentRepository
+from bot.core.postmortem.ports import (
     ActionItemRepository,
     AnalysisRepository,
-    ChangeRepository,
-    IncidentRepository,
-    PhaseRepository,
     PostmortemRepository,
-    ProcessedEventRepository,
-    ReminderRepository,
-    TimelineRepository,
 )
+from bot.core.reminders.ports import ReminderRepository
+from bot.core.runbooks.ports import PhaseRepository
+from bot.core.unit_of_work import ProcessedEventRepository, TimelineRepository
 from storage.repositories import (
     SqlIncidentRepository,
     SqlProcessedEventRepository,
     SqlTimelineRepository,
 )
 from storage.repositories.changes import SqlChangeRepository
-from storage.repositories.phases import SqlPhaseRepository
 from storage.repositories.postmortem import (
     SqlActionItemRepository,
     SqlAnalysisRepository,
     SqlPostmortemRepository,
 )
 from storage.repositories.reminders import SqlReminderRepository
+from storage.repositories.runbooks import SqlPhaseRepository
 
 
 class SqlUnitOfWork:

@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.incident import Category, HowDetected, Incident, Severity, Status
+from bot.core.incidents.model import Category, HowDetected, Incident, Severity, Status
 from bot.core.timeline import TimelineEvent, TimelineKind
-from bot.rehearsal import Rehearsal, rehearsal
-from bot.sandbox import SlackEmulator
+from bot.demo.rehearsal import Rehearsal, rehearsal
+from slack_sandbox import SlackEmulator
 from storage.engine import async_url, create_engine, create_session_factory, safe_url
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory

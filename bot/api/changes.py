@@ -16,7 +16,13 @@ from starlette.routing import Route
 
 from bot.api.auth import ApiAuth
 from bot.api.json_io import endpoint, invalid_field, parse_json, read_body
-from bot.core.changes import SERVICE_MAX, Change, ChangeKind, parse_change_payload, parse_zoned_time
+from bot.core.changes.model import (
+    SERVICE_MAX,
+    Change,
+    ChangeKind,
+    parse_change_payload,
+    parse_zoned_time,
+)
 
 if TYPE_CHECKING:
     from bot.deps import Deps

@@ -18,8 +18,8 @@ from starlette.routing import Route
 
 from bot.api.auth import ApiAuth
 from bot.api.json_io import endpoint, invalid_field, parse_json, read_body
-from bot.core.changes import parse_zoned_time
-from bot.core.incident import Category, DeclareInput, HowDetected, Incident, Severity
+from bot.core.changes.model import parse_zoned_time
+from bot.core.incidents.model import Category, DeclareInput, HowDetected, Incident, Severity
 from bot.core.timeline import TimelineEvent
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.core.changes import FieldError, validation_errors
+from bot.core.changes.model import FieldError, validation_errors
 from bot.core.errors import DomainError, IncidentClosed, IncidentNotFound, InvalidInput
 
 log = logging.getLogger(__name__)

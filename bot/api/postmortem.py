@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from bot.api.auth import ApiAuth
 from bot.api.json_io import endpoint
-from bot.core.postmortem_reader import PostmortemDocument
+from bot.core.postmortem.reader import PostmortemDocument
 
 if TYPE_CHECKING:
     from bot.deps import Deps

@@ -1,6 +1,7 @@
-"""The domain, free of Slack and of SQL.
+"""The domain, free of Slack and of SQL: one package per feature, and a small shared kernel.
 
-Everything here is plain Python and pydantic: the incident state, the timeline kinds and their
-root-cause axes, the ports (repository, notifier, clock) and the use-case services that drive
-them. A lint rule (bot/core/ruff.toml) keeps slack_bolt, slack_sdk and sqlalchemy out.
+Kernel: `clock`, `errors`, `timeline` (kinds and root-cause axes), `unit_of_work`. Each feature
+(`incidents`, `runbooks`, `changes`, `postmortem`, `reminders`) holds its model, its use cases
+(`service`) and its ports. Import contracts in pyproject.toml (`lint-imports`) keep Slack, SQL,
+HTTP and the rest of `bot` out.
 """

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.changes import Change, ChangeKind
+from bot.core.changes.model import Change, ChangeKind
 from storage.models import ChangeEventRow, change_event_values, row_to_change, service_key
 from storage.repositories.conflict import insert_unless_present
 

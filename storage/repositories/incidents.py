@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core.errors import DuplicateDeclaration, IncidentNotFound
-from bot.core.incident import Incident, Status
+from bot.core.incidents.model import Incident, Status
 from storage.models import IncidentRow, copy_incident_onto, incident_columns, row_to_incident
 from storage.repositories.conflict import insert_unless_present
 
@@ -54,9 +54,7 @@ class SqlIncidentRepository:
 
     async def get_by_channel(self, *, channel_id: str) -> Incident | None:
         return await self._first(
-            select(IncidentRow)
-            .where(col(IncidentRow.channel_id) == channel_id)
-            .with_for_update()
+            select(IncidentRow).where(col(IncidentRow.channel_id) == channel_id).with_for_update()
         )
 
     async def get_by_declare_key(self, *, key: str) -> Incident | None:

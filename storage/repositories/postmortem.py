@@ -15,8 +15,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.incident import Status
-from bot.core.ports import ItemToChase
+from bot.core.incidents.model import Status
 from bot.core.postmortem import CloseOverride, Flag, Postmortem
 from bot.core.postmortem.analysis import (
     ActionItem,
@@ -28,6 +27,7 @@ from bot.core.postmortem.analysis import (
     RootCause,
     SliceImpact,
 )
+from bot.core.postmortem.ports import ItemToChase
 from storage.models import (
     ActionItemRow,
     CloseOverrideRow,

@@ -14,10 +14,10 @@ import httpx
 from conftest import API_TOKEN, WEBHOOK_SECRET
 
 from bot.api.auth import sign
-from bot.core.changes import Change
-from bot.core.incident import Incident
+from bot.core.changes.model import Change
+from bot.core.incidents.model import Incident
 from bot.core.timeline import TimelineEvent
-from bot.rehearsal import Rehearsal
+from bot.demo.rehearsal import Rehearsal
 
 BEARER = {"Authorization": f"Bearer {API_TOKEN}"}
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"

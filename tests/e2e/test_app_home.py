@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import Declare
 
-from bot.rehearsal import Rehearsal
+from bot.demo.rehearsal import Rehearsal
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 

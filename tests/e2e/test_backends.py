@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.incident import Severity
-from bot.rehearsal import Rehearsal
+from bot.core.incidents.model import Severity
+from bot.demo.rehearsal import Rehearsal
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 

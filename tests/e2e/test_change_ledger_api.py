@@ -25,8 +25,8 @@ from ledger_support import (
 )
 
 from bot.core.timeline import Axis, TimelineKind
-from bot.rehearsal import Rehearsal, rehearsal
-from bot.sandbox import SlackEmulator
+from bot.demo.rehearsal import Rehearsal, rehearsal
+from slack_sandbox import SlackEmulator
 
 CHANGES = "/api/v1/changes"
 

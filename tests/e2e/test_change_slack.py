@@ -21,13 +21,13 @@ from ledger_support import (
     timeline,
 )
 
-from bot.blocks.digest import add_button_value
-from bot.core.changes import ChangeKind
-from bot.core.incident import Incident
+from bot.core.changes.model import ChangeKind
+from bot.core.incidents.model import Incident
 from bot.core.timeline import Axis, TimelineKind
-from bot.ids import ActionId, BlockId, CallbackId
-from bot.rehearsal import Rehearsal
-from bot.sandbox import Message
+from bot.demo.rehearsal import Rehearsal
+from bot.slack.ids import ActionId, BlockId, CallbackId
+from bot.slack.messages.changes import add_button_value
+from slack_sandbox import Message
 
 
 async def open_change_modal(rig: Rehearsal, *, user: str, channel: str) -> str:

@@ -18,9 +18,9 @@ from ledger_support import (
     timeline,
 )
 
-from bot.core.incident import Category, HowDetected, Severity
+from bot.core.incidents.model import Category, HowDetected, Severity
 from bot.core.timeline import TimelineKind
-from bot.rehearsal import Rehearsal
+from bot.demo.rehearsal import Rehearsal
 
 ALERTMANAGER = "/api/v1/webhooks/alertmanager"
 LANGFUSE = "/api/v1/webhooks/langfuse"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import Declare
 
-from bot.core.incident import Role, Severity
+from bot.core.incidents.model import Role, Severity
 from bot.core.timeline import TimelineKind
-from bot.ids import ActionId, CallbackId
-from bot.listeners.commands import SUBCOMMANDS
-from bot.rehearsal import Rehearsal
+from bot.demo.rehearsal import Rehearsal
+from bot.slack.ids import ActionId, CallbackId
+from bot.slack.listeners.slash_command import SUBCOMMANDS
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 

@@ -8,8 +8,8 @@ from conftest import Declare
 from httpx import Response
 
 from bot.core.timeline import TimelineKind
-from bot.ids import CallbackId
-from bot.rehearsal import Rehearsal
+from bot.demo.rehearsal import Rehearsal
+from bot.slack.ids import CallbackId
 
 ALICE = "U0ALICE"
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.rehearsal import Rehearsal
+from bot.demo.rehearsal import Rehearsal
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from ledger_support import BEARER, FEATURE, a_change, iso, now, post_bearer, post_signed
 
-from bot.core.incident import Category, HowDetected, Severity
+from bot.core.incidents.model import Category, HowDetected, Severity
 from bot.core.timeline import TimelineKind
-from bot.rehearsal import Rehearsal
+from bot.demo.rehearsal import Rehearsal
 
 INCIDENTS = "/api/v1/incidents"
 

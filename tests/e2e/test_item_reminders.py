@@ -5,8 +5,8 @@ from __future__ import annotations
 from conftest import FakeClock
 
 from bot.core.postmortem.analysis import ActionStatus
-from bot.ids import ActionId, CallbackId
-from bot.rehearsal import Rehearsal
+from bot.demo.rehearsal import Rehearsal
+from bot.slack.ids import ActionId, CallbackId
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 

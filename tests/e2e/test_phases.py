@@ -7,13 +7,13 @@ from pathlib import Path
 
 from conftest import Declare
 
-from bot.blocks.checklist import entry_block_id, lever_block_id
-from bot.core.incident import Incident
-from bot.core.runbook_loader import load_catalog
+from bot.core.incidents.model import Incident
+from bot.core.runbooks.loader import load_catalog
 from bot.core.timeline import TimelineKind
-from bot.ids import ActionId, CallbackId
-from bot.rehearsal import Rehearsal, rehearsal
-from bot.sandbox import SlackEmulator
+from bot.demo.rehearsal import Rehearsal, rehearsal
+from bot.slack.ids import ActionId, CallbackId
+from bot.slack.messages.runbooks import entry_block_id, lever_block_id
+from slack_sandbox import SlackEmulator
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 RUNBOOK = load_catalog(None).get("default")

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from bot.core.incident import Incident, Status
+from bot.core.incidents.model import Incident, Status
 from bot.core.postmortem.analysis import ActionStatus
 from bot.core.timeline import Axis
-from bot.ids import ActionId, CallbackId
-from bot.rehearsal import Rehearsal, rehearsal
-from bot.sandbox import SlackEmulator
-from bot.sandbox.state import ViewRecord
+from bot.demo.rehearsal import Rehearsal, rehearsal
+from bot.slack.ids import ActionId, CallbackId
+from slack_sandbox import SlackEmulator
+from slack_sandbox.state import ViewRecord
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 TITLE = "Legal research assistant cites cases that do not exist"

@@ -13,12 +13,12 @@ import pytest
 from conftest import sqlite_file_url
 from httpx import Response
 
-from bot.core.incident import Incident, Status
+from bot.core.incidents.model import Incident, Status
 from bot.core.postmortem.analysis import ActionStatus
-from bot.ids import ActionId, CallbackId
-from bot.rehearsal import Rehearsal, rehearsal
-from bot.sandbox import SlackEmulator
-from bot.sandbox.state import ViewRecord
+from bot.demo.rehearsal import Rehearsal, rehearsal
+from bot.slack.ids import ActionId, CallbackId
+from slack_sandbox import SlackEmulator
+from slack_sandbox.state import ViewRecord
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 TOKEN = "pm-forms-token"

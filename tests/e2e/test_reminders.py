@@ -6,8 +6,8 @@ from pathlib import Path
 
 from conftest import FakeClock
 
-from bot.rehearsal import Rehearsal, rehearsal
-from bot.sandbox import SlackEmulator
+from bot.demo.rehearsal import Rehearsal, rehearsal
+from slack_sandbox import SlackEmulator
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.core.incident import Category, Incident, Severity
-from bot.sandbox import DEFAULT_BOT_TOKEN, SandboxServer, SlackEmulator
+from bot.core.incidents.model import Category, Incident, Severity
+from slack_sandbox import DEFAULT_BOT_TOKEN, SandboxServer, SlackEmulator
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory

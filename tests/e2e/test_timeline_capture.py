@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from conftest import Declare
 
 from bot.core.timeline import TimelineKind
-from bot.ids import CallbackId
-from bot.rehearsal import Rehearsal
+from bot.demo.rehearsal import Rehearsal
+from bot.slack.ids import CallbackId
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.core.changes import Change, ChangeKind
-from bot.core.digest import build_digest
-from bot.core.ledger_digest import read_digest
+from bot.core.changes.digest import build_digest
+from bot.core.changes.ledger_digest import read_digest
+from bot.core.changes.model import Change, ChangeKind
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
 T0 = datetime(2025, 6, 3, 12, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.errors import DuplicateDeclaration, IncidentNotFound
-from bot.core.incident import Category, HowDetected, Incident, Role, Severity, Status
+from bot.core.incidents.model import Category, HowDetected, Incident, Role, Severity, Status
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
 IncidentBuilder = Callable[..., Incident]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from bot.core.incident import HowDetected, Incident
+from bot.core.incidents.model import HowDetected, Incident
 from bot.core.postmortem import CloseOverride, compile_postmortem
 from bot.core.postmortem.analysis import (
     ActionCategory,

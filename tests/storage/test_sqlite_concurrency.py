@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.core.incident import Incident
+from bot.core.incidents.model import Incident
 from bot.core.timeline import TimelineEvent
 from storage.engine import create_engine, create_session_factory
 from storage.unit_of_work import SqlUnitOfWorkFactory

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.incident import Incident
+from bot.core.incidents.model import Incident
 from bot.core.timeline import Axis, TimelineEvent, TimelineKind
 from storage.unit_of_work import SqlUnitOfWorkFactory
 

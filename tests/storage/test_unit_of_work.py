@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.incident import Incident
+from bot.core.incidents.model import Incident
 from bot.core.timeline import TimelineEvent
 from storage.unit_of_work import SqlUnitOfWorkFactory
 

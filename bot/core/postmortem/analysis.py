@@ -18,7 +18,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
 
-from bot.core.incident import HowDetected
+from bot.core.incidents.model import HowDetected
 from bot.core.timeline import Axis
 
 

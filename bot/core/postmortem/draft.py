@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.core.incident import Incident
+from bot.core.incidents.model import Incident
 from bot.core.postmortem.analysis import (
     ActionItem,
     Detection,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.incident import HowDetected
+from bot.core.incidents.model import HowDetected
 from bot.core.postmortem.analysis import (
     ActionCategory,
     ActionItem,

@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
-from bot.core.incident import HowDetected
+from bot.core.incidents.model import HowDetected
 from bot.core.postmortem.analysis import (
     ActionCategory,
     ActionItem,

@@ -1,0 +1,1 @@
+"""The change ledger: typed control-plane changes, the what-changed digest, webhooks."""

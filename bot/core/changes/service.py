@@ -1,0 +1,256 @@
+"""Use cases of the change ledger: record changes, put them on timelines, answer "what changed?".
+
+Changes arrive from producers (the REST API, the Alertmanager and Langfuse adapters) and from
+people (the Slack modal). Each use case is one transaction; Slack hears of it after commit, so a
+message in a channel always stands for something stored. A Slack failure after commit is logged
+and swallowed: the change is in the ledger and on the timeline, and a producer retrying because
+of a Slack outage would only be told "already there".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.changes.digest import DEFAULT_DAYS, Digest
+from bot.core.changes.ledger_digest import read_digest
+from bot.core.changes.model import (
+    Change,
+    ChangeKind,
+    change_timeline_event,
+    concerns_service,
+)
+from bot.core.changes.ports import ChangeNotifier
+from bot.core.clock import Clock, SystemClock
+from bot.core.errors import DomainError, IncidentClosed, IncidentNotFound
+from bot.core.incidents.model import Incident
+from bot.core.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+_CHANGE_KEY_PREFIX = "change:"
+
+
+class ChangeNotFound(DomainError):
+    def __init__(self, change_id: int) -> None:
+        super().__init__(f"Change {change_id} is not in the change ledger.")
+        self.change_id = change_id
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a recording did. `changes` answers the producer (the ledger's version of each change
+    sent, in order — on a retry the very same), `new` is what this call stored."""
+
+    changes: list[Change]
+    new: list[Change]
+    incidents: list[int]  # incidents whose timeline got at least one of the new changes
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """A digest and what it is about: an incident, or (None) the whole ledger up to now."""
+
+    digest: Digest
+    incident: Incident | None
+    on_timeline: frozenset[str] = frozenset()  # dedupe keys of changes on the incident timeline
+
+
+@dataclass(frozen=True)
+class AddedToTimeline:
+    incident: Incident
+    change: Change
+    added: bool  # False: it was on the timeline already
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    changes: list[Change]
+    truncated: bool  # more changes matched than were returned
+
+
+def follows(incident: Incident, change: Change) -> bool:
+    """Whether an open incident follows a new ledger change live.
+
+    A change filed under the incident's AI feature does, and so does one filed under none (a
+    provider-wide model update concerns every feature). An incident without an AI feature
+    follows only the latter: every team's prompt edits in its channel would drown it.
+    """
+    if change.service is None:
+        return True
+    return incident.ai_feature is not None and concerns_service(change, incident.ai_feature)
+
+
+def digest_anchor(incident: Incident) -> datetime:
+    """Where an incident's digest window ends: the regression start, or when it was declared
+    when nobody knows the start (changes after that reach the channel live)."""
+    return incident.regression_started_at or incident.declared_at
+
+
+@dataclass
+class ChangeService:
+    uow: UnitOfWorkFactory
+    notifier: ChangeNotifier
+    clock: Clock = field(default_factory=SystemClock)
+
+    # -- recording -------------------------------------------------------------------------
+
+    async def record(
+        self,
+        changes: Sequence[Change],
+        *,
+        incident_number: int | None = None,
+        recorded_by: str | None = None,
+    ) -> Recorded:
+        """Store the changes in one transaction (all of them or, on any error, none).
+
+        New changes also land on the timeline of every open incident that follows them (see
+        `follows`) and, when `incident_number` is given (a change recorded from its channel), on
+        that incident's timeline whatever its feature. Repeats of changes already in the
+        ledger store nothing and reach no channel.
+        """
+        now = self.clock.now()
+        placed: list[tuple[Incident, list[Change]]] = []
+        # Inserted in key order, answered in the order sent: two overlapping batches then take
+        # their row locks in the same order and cannot deadlock each other (PostgreSQL).
+        order = sorted(
+            range(len(changes)), key=lambda i: (changes[i].source, changes[i].external_id)
+        )
+        async with self.uow() as tx:
+            outcome: dict[int, tuple[Change, bool]] = {}
+            for index in order:
+                outcome[index] = await tx.changes.add(change=changes[index], recorded_at=now)
+            stored = [outcome[index][0] for index in range(len(changes))]
+            new = [outcome[index][0] for index in range(len(changes)) if outcome[index][1]]
+            if new:
+                for incident in await tx.incidents.list_open():
+                    number = incident.number or 0
+                    landed: list[Change] = []
+                    for change in new:
+                        if number != incident_number and not follows(incident, change):
+                            continue
+                        event = change_timeline_event(
+                            change, incident_number=number, recorded_at=now
+                        )
+                        if await tx.timeline.add(event=event):
+                            landed.append(change)
+                    if landed:
+                        placed.append((incident, landed))
+        for incident, landed in placed:
+            by = recorded_by if incident.number == incident_number else None
+            await self._tell(
+                "changes",
+                incident,
+                self.notifier.post_changes(incident=incident, changes=landed, recorded_by=by),
+            )
+        return Recorded(
+            changes=stored, new=new, incidents=[incident.number or 0 for incident, _ in placed]
+        )
+
+    async def add_to_timeline(
+        self, *, incident_number: int, change_id: int, actor: str
+    ) -> AddedToTimeline:
+        """Put a ledger change on an incident's timeline (the digest's "Add to timeline").
+        Idempotent: a second click adds nothing and says so."""
+        now = self.clock.now()
+        async with self.uow() as tx:
+            incident = await tx.incidents.get(number=incident_number)
+            if incident is None:
+                raise IncidentNotFound(incident_number)
+            if not incident.is_open:
+                raise IncidentClosed(incident_number)
+            change = await tx.changes.get(change_id=change_id)
+            if change is None:
+                raise ChangeNotFound(change_id)
+            added = await tx.timeline.add(
+                event=change_timeline_event(
+                    change, incident_number=incident_number, recorded_at=now, actor=actor
+                )
+            )
+        if added:
+            await self._tell(
+                "added change",
+                incident,
+                self.notifier.post_change_added(incident=incident, change=change, added_by=actor),
+            )
+        return AddedToTimeline(incident=incident, change=change, added=added)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def incident_in(self, channel_id: str) -> Incident | None:
+        """The incident whose channel this is, if any (one indexed read)."""
+        async with self.uow() as tx:
+            return await tx.incidents.get_by_channel(channel_id=channel_id)
+
+    async def list_changes(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        service: str | None = None,
+        kinds: Sequence[ChangeKind] | None = None,
+        limit: int = 200,
+    ) -> ChangePage:
+        """The ledger, newest first; `service` matches the feature a change is filed under."""
+        async with self.uow() as tx:
+            found = await tx.changes.newest(
+                since=since,
+                until=until,
+                services=None if service is None else [service],
+                kinds=kinds,
+                limit=limit + 1,
+            )
+        return ChangePage(changes=found[:limit], truncated=len(found) > limit)
+
+    async def digest(self, *, incident: Incident | None, days: int = DEFAULT_DAYS) -> DigestView:
+        """The incident's digest (its feature, the days before its regression start), or the
+        whole ledger's up to now when there is no incident."""
+        now = self.clock.now()
+        async with self.uow() as tx:
+            digest = await read_digest(
+                tx.changes,
+                regression_start=digest_anchor(incident) if incident else None,
+                now=now,
+                service=incident.ai_feature if incident else None,
+                days=days,
+            )
+            on_timeline: frozenset[str] = frozenset()
+            if incident is not None and incident.number is not None:
+                on_timeline = frozenset(
+                    event.dedupe_key
+                    for event in await tx.timeline.list_for(incident_number=incident.number)
+                    if event.dedupe_key and event.dedupe_key.startswith(_CHANGE_KEY_PREFIX)
+                )
+        return DigestView(digest=digest, incident=incident, on_timeline=on_timeline)
+
+    async def digest_for_channel(self, *, channel_id: str, days: int) -> DigestView:
+        """`/ai-incident changes [days]`: the incident's digest in its channel, elsewhere the
+        ledger's."""
+        return await self.digest(incident=await self.incident_in(channel_id), days=days)
+
+    async def post_digest(self, view: DigestView) -> None:
+        """Post an incident's digest in its channel."""
+        incident = view.incident
+        if incident is None or incident.channel_id is None:
+            raise ValueError("only an incident's digest is posted to a channel")
+        await self.notifier.post_digest(
+            channel_id=incident.channel_id,
+            digest=view.digest,
+            incident=incident,
+            on_timeline=view.on_timeline,
+        )
+
+    async def post_opening_digest(self, incident: Incident) -> None:
+        """The digest an incident opens with (registered on IncidentService.on_provisioned)."""
+        await self.post_digest(await self.digest(incident=incident))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _tell(self, what: str, incident: Incident, message: Awaitable[None]) -> None:
+        """Await a notifier call whose failure must not fail the committed use case."""
+        try:
+            await message
+        except Exception:
+            log.exception("could not post %s to the channel of incident #%s", what, incident.number)

@@ -1,0 +1,1 @@
+"""Incidents: declaring, channels, roles, severity, stakeholder updates, the timeline."""

@@ -1,0 +1,1 @@
+"""Reminders: what is due (rules) and sending each exactly once (service)."""

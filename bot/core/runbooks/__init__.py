@@ -1,0 +1,1 @@
+"""Runbooks: phases with checklists, timeboxes, exit criteria and stabilization levers."""

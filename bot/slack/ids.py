@@ -1,0 +1,112 @@
+"""Every Slack callback_id, action_id and block_id the bot uses, in one place.
+
+Message builders, forms and listeners all import from here, so a renamed id can
+never leave a button without a handler.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+SLASH_COMMAND = "/ai-incident"
+
+
+class CallbackId(StrEnum):
+    DECLARE_MODAL = "declare_incident"
+    UPDATE_MODAL = "stakeholder_update"
+    TIMELINE_SHORTCUT = "add_to_incident_timeline"
+    TIMELINE_PICK_MODAL = "add_to_timeline_pick_incident"
+    LEVER_MODAL = "stabilization_lever"
+    CHANGE_MODAL = "record_change"
+    # The postmortem's forms
+    DETECTION_MODAL = "pm_detection"
+    SCOPE_MODAL = "pm_scope"
+    SLICE_MODAL = "pm_slice"
+    ROOT_CAUSE_MODAL = "pm_root_cause"
+    ACTION_ITEM_MODAL = "pm_action_item"
+    ACTION_ITEMS_MODAL = "pm_action_items"
+    ACTION_DONE_MODAL = "pm_action_done"
+    CLOSE_MODAL = "pm_close"
+
+
+class ActionId(StrEnum):
+    TITLE = "title"
+    SEVERITY = "severity"
+    CATEGORY = "category"
+    AI_FEATURE = "ai_feature"
+    HOW_DETECTED = "how_detected"
+    REGRESSION_STARTED_AT = "regression_started_at"
+    DESCRIPTION = "description"
+    RUNBOOK = "runbook"
+    UPDATE_TEXT = "update_text"
+    PICK_INCIDENT = "pick_incident"
+    # Buttons on the incident card
+    CARD_POST_UPDATE = "card_post_update"
+    # The phase checklist
+    CHECKLIST_TOGGLE = "checklist_toggle"
+    PHASE_NEXT = "phase_next"
+    PHASE_ADVANCE_ANYWAY = "phase_advance_anyway"
+    LEVER_CHOOSE = "lever_choose"
+    LEVER_AUTHORIZED_BY = "lever_authorized_by"
+    LEVER_TRADE_OFF = "lever_trade_off"
+    # The change modal and the what-changed digest
+    CHANGE_KIND = "change_kind"
+    CHANGE_SERVICE = "change_service"
+    CHANGE_BEFORE = "change_before"
+    CHANGE_AFTER = "change_after"
+    CHANGE_OCCURRED_AT = "change_occurred_at"
+    CHANGE_URL = "change_url"
+    CHANGE_NOTE = "change_note"
+    DIGEST_ADD_TO_TIMELINE = "digest_add_to_timeline"
+    # The scope list and the action-item list (also usable in channel messages: value is
+    # "<incident number>:<row or item id>")
+    SCOPE_ADD_ROW = "scope_add_row"
+    SCOPE_EDIT_ROW = "scope_edit_row"
+    SCOPE_REMOVE_ROW = "scope_remove_row"
+    ACTION_ITEM_ADD = "action_item_add"
+    ACTION_ITEM_DONE = "action_item_done"
+    ACTION_ITEM_TAKE = "action_item_take"
+    ACTION_ITEM_ASSIGN = "action_item_assign"
+    ACTION_ITEM_MORE = "action_item_more"
+    REMINDER_SNOOZE = "reminder_snooze"
+    # Inputs of the postmortem forms that are not fields of bot.core.postmortem.validation
+    SLICE_HIGHER_IS_BETTER = "higher_is_better"
+    EXIT_CRITERIA_OTHER = "exit_criteria_other"
+    CLOSE_ANYWAY = "close_anyway"
+    CLOSE_REASON = "close_reason"
+
+
+class BlockId(StrEnum):
+    TITLE = "title"
+    SEVERITY = "severity"
+    CATEGORY = "category"
+    AI_FEATURE = "ai_feature"
+    HOW_DETECTED = "how_detected"
+    REGRESSION_STARTED_AT = "regression_started_at"
+    DESCRIPTION = "description"
+    RUNBOOK = "runbook"
+    UPDATE_TEXT = "update_text"
+    PICK_INCIDENT = "pick_incident"
+    LEVER_AUTHORIZED_BY = "lever_authorized_by"
+    LEVER_TRADE_OFF = "lever_trade_off"
+    CHANGE_KIND = "change_kind"
+    CHANGE_SERVICE = "change_service"
+    CHANGE_BEFORE = "change_before"
+    CHANGE_AFTER = "change_after"
+    CHANGE_OCCURRED_AT = "change_occurred_at"
+    CHANGE_URL = "change_url"
+    CHANGE_NOTE = "change_note"
+
+
+class PostmortemForm(StrEnum):
+    """The postmortem's forms. An input's block_id is `<form>.<field>` and its action_id the
+    field, where the field is a stable name of bot.core.postmortem.validation (its field enums,
+    `what_changed.<axis>`, `evidence_url.<axis>`) or one of the ActionIds above; so a check's
+    error lands under exactly the input it is about."""
+
+    DETECTION = "detection"
+    SLICE = "slice"
+    ROOT_CAUSE = "root_cause"
+    ACTION = "action"
+    DONE = "done"
+    CLOSE = "close"

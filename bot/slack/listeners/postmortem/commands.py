@@ -1,0 +1,118 @@
+"""`/ai-incident detection | scope | rootcause | action | actions | close | postmortem`.
+
+Each opens its form prefilled with what is stored. Forms that need one short read open after
+it (well inside the trigger's 3 s); the root-cause and close forms read more (the timeline, the
+review flags), so they open a placeholder at once and fill it when the data is there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from slack_bolt.async_app import AsyncRespond
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.errors import DomainError, IncidentClosed
+from bot.core.incidents.model import Incident
+from bot.core.postmortem import review
+from bot.core.postmortem.scope_severity import scope_contradiction
+from bot.core.runbooks.model import RunbookCatalog
+from bot.deps import Deps
+from bot.slack.forms.analysis import detection_modal, root_cause_modal, scope_modal
+from bot.slack.forms.close import close_modal, message_modal, preview_blocks, preview_text
+from bot.slack.forms.modals import loading_modal
+from bot.slack.listeners.command_registry import Invocation
+from bot.slack.messages.action_items import action_item_modal, action_items_modal
+
+
+async def detection(
+    inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
+) -> None:
+    analysis = await deps.postmortems.analysis_in(inv.channel_id)
+    await client.views_open(trigger_id=inv.trigger_id, view=detection_modal(analysis))
+
+
+async def scope(inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient) -> None:
+    analysis = await deps.postmortems.analysis_in(inv.channel_id)
+    view = scope_modal(
+        analysis.incident,
+        analysis.slices,
+        contradiction=scope_contradiction(analysis.slices, analysis.incident.severity),
+    )
+    await client.views_open(trigger_id=inv.trigger_id, view=view)
+
+
+async def rootcause(
+    inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
+) -> None:
+    async def build() -> View:
+        analysis, suggestions = await deps.postmortems.root_cause_prefill(inv.channel_id)
+        return root_cause_modal(analysis, suggestions)
+
+    await _open_then_fill(client, inv.trigger_id, "Root cause", build)
+
+
+async def action(
+    inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
+) -> None:
+    incident = await deps.incidents.for_channel(inv.channel_id)
+    if not incident.is_open:
+        raise IncidentClosed(incident.number or 0)
+    await client.views_open(
+        trigger_id=inv.trigger_id,
+        view=action_item_modal(incident.number or 0, title=inv.args.strip()),
+    )
+
+
+async def actions(
+    inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
+) -> None:
+    # Closed incidents too: their action items are chased long after the close.
+    analysis = await deps.postmortems.analysis_in(inv.channel_id, open_only=False)
+    chased = await deps.reminders.last_chased(analysis.incident.number or 0)
+    await client.views_open(
+        trigger_id=inv.trigger_id, view=action_items_modal(analysis, chased=chased)
+    )
+
+
+async def close(inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def build() -> View:
+        analysis = await deps.postmortems.analysis_in(inv.channel_id)
+        flags = review(analysis.draft())
+        criteria = runbook_exit_criteria(deps.runbooks, analysis.incident)
+        return close_modal(analysis, flags, exit_criteria=criteria)
+
+    await _open_then_fill(client, inv.trigger_id, "Close incident", build)
+
+
+async def postmortem(
+    inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
+) -> None:
+    document = await deps.postmortems.preview(inv.channel_id)
+    await respond(
+        response_type="ephemeral", text=preview_text(document), blocks=preview_blocks(document)
+    )
+
+
+def runbook_exit_criteria(catalog: RunbookCatalog, incident: Incident) -> list[str]:
+    """The measured signals the incident's runbook lists as exit criteria, in phase order."""
+    if incident.runbook not in catalog:
+        return []
+    runbook = catalog.get(incident.runbook)
+    return [criterion.signal for phase in runbook.phases for criterion in phase.exit_criteria]
+
+
+async def _open_then_fill(
+    client: AsyncWebClient, trigger_id: str, title: str, build: Callable[[], Awaitable[View]]
+) -> None:
+    """Open a placeholder while the trigger is fresh, then replace it with the real form, or
+    with the reason there is none (e.g. not an incident channel, or already closed)."""
+    opened = await client.views_open(trigger_id=trigger_id, view=loading_modal(title))
+    view_id = opened["view"]["id"]
+    try:
+        view = await build()
+    except DomainError as error:
+        await client.views_update(view_id=view_id, view=message_modal(title, error.message))
+        return
+    await client.views_update(view_id=view_id, view=view)

@@ -1,0 +1,56 @@
+"""App Home: the open incidents, and the action items waiting on the viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.core.incidents.model import Incident
+from bot.slack.messages.format import slack_date, truncate
+
+MAX_LISTED = 40  # App Home holds 100 blocks; leave room for the action items
+
+
+def home_view(incidents: Sequence[Incident], *, action_lines: Sequence[str] = ()) -> View:
+    blocks: list[Block] = [HeaderBlock(text="Open AI incidents")]
+    if not incidents:
+        blocks.append(
+            SectionBlock(text="Nothing open. Declare one with `/ai-incident open <title>`.")
+        )
+    for incident in incidents[:MAX_LISTED]:
+        where = f"<#{incident.channel_id}>" if incident.channel_id else "_channel pending_"
+        blocks.append(
+            SectionBlock(
+                text=truncate(
+                    f"*#{incident.number} {incident.title}*\n{incident.severity.value} · "
+                    f"{incident.phase} · declared {slack_date(incident.declared_at)} · {where}",
+                    3000,
+                )
+            )
+        )
+    if len(incidents) > MAX_LISTED:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"…and {len(incidents) - MAX_LISTED} more: `/ai-incident list`."
+                    )
+                ]
+            )
+        )
+    blocks.append(DividerBlock())
+    blocks.append(HeaderBlock(text="Your action items"))
+    if action_lines:
+        blocks.append(SectionBlock(text=truncate("\n".join(action_lines), 3000)))
+    else:
+        blocks.append(SectionBlock(text="No open action items are waiting on you."))
+    return View(type="home", blocks=blocks)

@@ -1,0 +1,124 @@
+"""The incident card: one pinned message per incident, edited in place as things change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.core.incidents.model import Incident
+from bot.slack.ids import ActionId
+from bot.slack.messages.format import duration, mention, slack_date, truncate
+from bot.slack.messages.mrkdwn import escape
+
+_SEVERITY_ICON = {
+    "S1": ":red_circle:",
+    "S2": ":large_orange_circle:",
+    "S3": ":large_yellow_circle:",
+}
+
+
+def card_text(incident: Incident) -> str:
+    """The notification/fallback text of the card."""
+    return (
+        f"Incident #{incident.number}: {incident.title} — {incident.severity.value}, "
+        f"{incident.status.value}, phase {incident.phase}"
+    )
+
+
+def card_blocks(
+    incident: Incident,
+    *,
+    now: datetime,
+    timebox_minutes: int | None = None,
+    open_items: int = 0,
+    unowned_items: int = 0,
+) -> list[Block]:
+    icon = _SEVERITY_ICON.get(incident.severity.value, "")
+    status = "Open" if incident.is_open else "Closed"
+    in_phase = ""
+    if incident.phase_started_at and incident.is_open:
+        spent = (now - incident.phase_started_at).total_seconds()
+        in_phase = f" for {duration(spent)}"
+        if timebox_minutes is not None:
+            late = " :hourglass: past its timebox" if spent > timebox_minutes * 60 else ""
+            in_phase += f" of {duration(timebox_minutes * 60)}{late}"
+    fields = [
+        f"*Severity*\n{icon} {incident.severity.label}",
+        f"*Status*\n{status}",
+        f"*Phase*\n{incident.phase}{in_phase}",
+        f"*Category*\n{incident.category.label}",
+        f"*AI feature*\n{truncate(escape(incident.ai_feature or '—'), 200)}",
+        f"*Runbook*\n{incident.runbook}",
+        f"*Commander*\n{mention(incident.commander_id)}",
+        f"*Comms*\n{mention(incident.comms_id)}",
+        f"*Scribe*\n{mention(incident.scribe_id)}",
+        f"*Declared*\n{slack_date(incident.declared_at)}",
+    ]
+    if incident.regression_started_at:
+        fields.append(f"*Regression started*\n{slack_date(incident.regression_started_at)}")
+    if incident.closed_at:
+        fields.append(f"*Closed*\n{slack_date(incident.closed_at)}")
+    if open_items:
+        unowned = f" — :warning: {unowned_items} unowned" if unowned_items else ""
+        fields.append(f"*Open action items*\n{open_items}{unowned}")
+    blocks: list[Block] = [
+        HeaderBlock(text=truncate(f"#{incident.number} {incident.title}", 150)),
+        SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields[:10]]),
+    ]
+    if len(fields) > 10:
+        blocks.append(SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields[10:]]))
+    if incident.description:
+        blocks.append(
+            SectionBlock(text=truncate(f"*Description*\n{escape(incident.description)}", 3000))
+        )
+    if incident.last_update_text:
+        blocks.append(DividerBlock())
+        blocks.append(
+            SectionBlock(
+                text=truncate(
+                    f"*Latest update* ({slack_date(incident.last_update_at)})\n"
+                    f"{escape(incident.last_update_text)}",
+                    3000,
+                )
+            )
+        )
+    if incident.is_open:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Post update",
+                        action_id=ActionId.CARD_POST_UPDATE,
+                        value=str(incident.number),
+                    )
+                ]
+            )
+        )
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="This card updates itself. `/ai-incident help` lists what you can do here."
+                )
+            ]
+        )
+    )
+    return blocks
+
+
+def announcement_text(incident: Incident) -> str:
+    return (
+        f":rotating_light: Incident #{incident.number} declared: *{escape(incident.title)}* "
+        f"({incident.severity.value}, {incident.category.label}). "
+        f"Join <#{incident.channel_id}> to help."
+    )

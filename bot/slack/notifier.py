@@ -1,0 +1,203 @@
+"""The Notifier port on Slack's Web API.
+
+Retries for 429 (honouring Retry-After), connection errors and 5xx live in the client's retry
+handlers (see make_slack_client); this module knows Slack's error codes and the incident's
+message shapes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.models.blocks import Block
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.core.clock import Clock
+from bot.core.incidents.chat_message import SlackMessage
+from bot.core.incidents.model import Incident, channel_name
+from bot.core.reminders.rules import DueReminder
+from bot.core.runbooks.service import ChecklistView
+from bot.slack.messages.incidents import announcement_text, card_blocks, card_text
+from bot.slack.messages.reminders import reminder_blocks
+from bot.slack.messages.runbooks import checklist_blocks, checklist_text
+
+log = logging.getLogger(__name__)
+
+MAX_NAME_ATTEMPTS = 20
+
+
+def make_slack_client(settings: Settings) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def _error_code(exc: SlackApiError) -> str:
+    data = exc.response.data if exc.response is not None else None
+    return str(data.get("error", "")) if isinstance(data, dict) else ""
+
+
+class SlackNotifier:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        settings: Settings,
+        clock: Clock,
+        timebox_of: Callable[[Incident], int | None] = lambda incident: None,
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self._clock = clock
+        self._timebox_of = timebox_of
+
+    async def create_channel(self, *, incident: Incident) -> tuple[str, str]:
+        assert incident.number is not None
+        for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+            name = channel_name(
+                self._settings.channel_prefix,
+                incident.number,
+                incident.title,
+                suffix=attempt if attempt > 1 else None,
+            )
+            try:
+                response = await self._client.conversations_create(name=name, is_private=False)
+            except SlackApiError as exc:
+                if _error_code(exc) == "name_taken":
+                    continue
+                raise
+            channel = response["channel"]
+            return str(channel["id"]), str(channel["name"])
+        raise RuntimeError(f"no free channel name after {MAX_NAME_ATTEMPTS} tries")
+
+    async def invite(self, *, channel_id: str, user_ids: list[str]) -> None:
+        if not user_ids:
+            return
+        try:
+            await self._client.conversations_invite(channel=channel_id, users=",".join(user_ids))
+        except SlackApiError as exc:
+            # Already there, or the bot itself: nothing to do. Anything else is real.
+            if _error_code(exc) not in ("already_in_channel", "cant_invite_self"):
+                raise
+
+    async def post_card(self, *, incident: Incident) -> str:
+        assert incident.channel_id is not None
+        response = await self._client.chat_postMessage(
+            channel=incident.channel_id,
+            text=card_text(incident),
+            blocks=self._card(incident),
+            unfurl_links=False,
+        )
+        ts = str(response["ts"])
+        await self._client.pins_add(channel=incident.channel_id, timestamp=ts)
+        return ts
+
+    async def update_card(
+        self, *, incident: Incident, open_items: int = 0, unowned_items: int = 0
+    ) -> None:
+        if incident.channel_id is None or incident.card_ts is None:
+            return
+        await self._client.chat_update(
+            channel=incident.channel_id,
+            ts=incident.card_ts,
+            text=card_text(incident),
+            blocks=self._card(incident, open_items=open_items, unowned_items=unowned_items),
+        )
+
+    def _card(
+        self, incident: Incident, *, open_items: int = 0, unowned_items: int = 0
+    ) -> list[Block]:
+        return card_blocks(
+            incident,
+            now=self._clock.now(),
+            timebox_minutes=self._timebox_of(incident),
+            open_items=open_items,
+            unowned_items=unowned_items,
+        )
+
+    async def post_checklist(self, *, view: ChecklistView) -> str:
+        assert view.incident.channel_id is not None
+        response = await self._client.chat_postMessage(
+            channel=view.incident.channel_id,
+            text=checklist_text(view),
+            blocks=checklist_blocks(view),
+        )
+        return str(response["ts"])
+
+    async def update_checklist(self, *, view: ChecklistView) -> None:
+        if view.incident.channel_id is None or view.run.checklist_ts is None:
+            return
+        await self._client.chat_update(
+            channel=view.incident.channel_id,
+            ts=view.run.checklist_ts,
+            text=checklist_text(view),
+            blocks=checklist_blocks(view),
+        )
+
+    async def send_reminder(self, *, reminder: DueReminder) -> str:
+        channel = reminder.channel_id
+        if reminder.user_id is not None:
+            opened = await self._client.conversations_open(users=reminder.user_id)
+            channel = str(opened["channel"]["id"])
+        assert channel is not None
+        response = await self._client.chat_postMessage(
+            channel=channel,
+            text=reminder.text,
+            blocks=reminder_blocks(reminder),
+            unfurl_links=False,
+        )
+        return str(response["ts"])
+
+    async def post_notice(self, *, channel_id: str, text: str) -> None:
+        await self._client.chat_postMessage(channel=channel_id, text=text, unfurl_links=False)
+
+    async def announce(self, *, incident: Incident) -> None:
+        channel = self._settings.announce_channel
+        if not channel:
+            return
+        await self._client.chat_postMessage(channel=channel, text=announcement_text(incident))
+
+    async def permalink(self, *, channel_id: str, ts: str) -> str | None:
+        try:
+            response = await self._client.chat_getPermalink(channel=channel_id, message_ts=ts)
+        except SlackApiError as exc:
+            log.warning("no permalink for %s/%s: %s", channel_id, ts, _error_code(exc))
+            return None
+        return str(response["permalink"])
+
+    async def fetch_message(self, *, channel_id: str, ts: str) -> SlackMessage | None:
+        response = await self._client.conversations_history(
+            channel=channel_id, latest=ts, inclusive=True, limit=1
+        )
+        messages = [m for m in response.get("messages") or [] if m.get("ts") == ts]
+        if not messages:
+            # A reply inside a thread is not in the channel history.
+            try:
+                replies = await self._client.conversations_replies(channel=channel_id, ts=ts)
+            except SlackApiError:
+                return None
+            messages = [m for m in replies.get("messages") or [] if m.get("ts") == ts]
+        if not messages:
+            return None
+        message = messages[0]
+        return SlackMessage(
+            channel_id=channel_id,
+            ts=ts,
+            author_id=message.get("user") or message.get("bot_id"),
+            text=message.get("text") or "",
+        )
