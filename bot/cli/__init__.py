@@ -23,7 +23,7 @@ def _fail(message: str) -> int:
 
 
 def _incident_number(text: str) -> int:
-    from bot.cli_postmortem import incident_number
+    from bot.cli.postmortem import incident_number
 
     return incident_number(text)
 
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo(args.out)
     if args.command == "postmortem":
-        from bot.cli_postmortem import run_postmortem
+        from bot.cli.postmortem import run_postmortem
 
         return run_postmortem(args.number, fmt=args.format)
     try:
