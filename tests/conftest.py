@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy import text
@@ -26,18 +26,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.incidents.model import Category, HowDetected, Incident, Severity, Status
 from bot.core.timeline import TimelineEvent, TimelineKind
-from bot.demo.rehearsal import Rehearsal, rehearsal
+from bot.demo.rehearsal import Rehearsal
 from slack_sandbox import SlackEmulator
 from storage.engine import async_url, create_engine, create_session_factory, safe_url
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.fakes.clock import FakeClock
+from tests.rig import (
+    API_TOKEN,
+    WEBHOOK_SECRET,
+    Declare,
+    OpenRig,
+    Strictness,
+    sqlite_file_url,
+    strict_rehearsal,
+)
 
 POSTGRES_URL_ENV = "AI_INCIDENT_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "AI_INCIDENT_REQUIRE_POSTGRES"
-
-
-def sqlite_file_url(folder: Path) -> str:
-    return f"sqlite+aiosqlite:///{folder / 'ai-incident.db'}"
 
 
 @pytest.fixture(
@@ -202,34 +208,42 @@ async def _fresh_postgres_database() -> AsyncIterator[str]:
         await admin.dispose()
 
 
-# -- end-to-end: the real app against the Slack sandbox ----------------------------------------
+# -- end-to-end: the real app against the Slack sandbox (strict: see tests/rig.py) ------------
 
 
 @pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rehearsal]:
+def open_rig(request: pytest.FixtureRequest) -> OpenRig:
+    """Opens a strict rehearsal with this test's allowances, for tests that need settings or
+    more than one app on the same database."""
+    strictness = Strictness.of(request.node)
+
+    def open_strict(**arguments: Any) -> AbstractAsyncContextManager[Rehearsal]:
+        return strict_rehearsal(strictness=strictness, **arguments)
+
+    return open_strict
+
+
+@pytest.fixture
+async def rig(tmp_path: Path, open_rig: OpenRig) -> AsyncIterator[Rehearsal]:
     """The app on a fresh SQLite file, talking to a fresh sandbox with #general and
     #ai-incidents (the announce channel)."""
     emulator = SlackEmulator()
     announce = emulator.add_channel("ai-incidents")
-    async with rehearsal(
+    async with open_rig(
         database_url=sqlite_file_url(tmp_path), emulator=emulator, announce_channel=announce.id
     ) as running:
         yield running
 
 
 @pytest.fixture
-async def pg_rig(database_url: str) -> AsyncIterator[Rehearsal]:
+async def pg_rig(database_url: str, open_rig: OpenRig) -> AsyncIterator[Rehearsal]:
     """The same rig on either backend (parametrized by `backend`)."""
     emulator = SlackEmulator()
     announce = emulator.add_channel("ai-incidents")
-    async with rehearsal(
+    async with open_rig(
         database_url=database_url, emulator=emulator, announce_channel=announce.id
     ) as running:
         yield running
-
-
-class Declare(Protocol):
-    async def __call__(self, title: str = ..., *, user: str = ..., **values: Any) -> Incident: ...
 
 
 @pytest.fixture
@@ -258,31 +272,18 @@ def declare(rig: Rehearsal) -> Declare:
     return run
 
 
-class FakeClock:
-    """A clock the test moves by hand: reminders fire by advancing it, never by waiting."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.moment = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> datetime:
-        self.moment += timedelta(**delta)
-        return self.moment
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
 
 @pytest.fixture
-async def clocked_rig(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Rehearsal]:
+async def clocked_rig(
+    tmp_path: Path, clock: FakeClock, open_rig: OpenRig
+) -> AsyncIterator[Rehearsal]:
     """The rig with a hand-moved clock, for reminders and timeboxes."""
-    emulator = SlackEmulator()
-    async with rehearsal(
-        database_url=sqlite_file_url(tmp_path), emulator=emulator, clock=clock
+    async with open_rig(
+        database_url=sqlite_file_url(tmp_path), emulator=SlackEmulator(), clock=clock
     ) as running:
         yield running
 
@@ -296,17 +297,14 @@ async def postgres_url() -> AsyncIterator[str]:
 
 # -- the REST API: the change ledger, webhooks and incidents ------------------------------------
 
-API_TOKEN = "test-api-token-not-a-real-one"
-WEBHOOK_SECRET = "test-webhook-secret-not-a-real-one"
-
 
 @pytest.fixture
-async def api_rig(tmp_path: Path) -> AsyncIterator[Rehearsal]:
+async def api_rig(tmp_path: Path, open_rig: OpenRig) -> AsyncIterator[Rehearsal]:
     """The rig with the REST API on: AI_INCIDENT_API_TOKEN and AI_INCIDENT_WEBHOOK_SECRET set
     (to API_TOKEN and WEBHOOK_SECRET), #ai-incidents as the announce channel."""
     emulator = SlackEmulator()
     announce = emulator.add_channel("ai-incidents")
-    async with rehearsal(
+    async with open_rig(
         database_url=sqlite_file_url(tmp_path),
         emulator=emulator,
         announce_channel=announce.id,

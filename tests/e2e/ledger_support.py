@@ -1,8 +1,6 @@
 """Shared pieces for the change-ledger end-to-end tests: signed and bearer requests to the REST
-API, and readers of what the ledger, the timelines and the channels hold afterwards.
-
-Not a conftest (see tests/sandbox/sandbox_support.py for why); the fixtures are in the root one.
-"""
+API, and readers of what the ledger, the timelines and the channels hold afterwards (the
+fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from conftest import API_TOKEN, WEBHOOK_SECRET
 
 from bot.api.auth import sign
 from bot.core.changes.model import Change
 from bot.core.incidents.model import Incident
 from bot.core.timeline import TimelineEvent
 from bot.demo.rehearsal import Rehearsal
+from tests.rig import API_TOKEN, WEBHOOK_SECRET
 
 BEARER = {"Authorization": f"Bearer {API_TOKEN}"}
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"

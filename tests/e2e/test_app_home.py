@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Declare
-
 from bot.demo.rehearsal import Rehearsal
+from tests.rig import Declare
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 

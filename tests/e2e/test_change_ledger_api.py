@@ -8,8 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from conftest import API_TOKEN, WEBHOOK_SECRET
-from ledger_support import (
+
+from bot.core.timeline import Axis, TimelineKind
+from bot.demo.rehearsal import Rehearsal
+from slack_sandbox import SlackEmulator
+from tests.e2e.ledger_support import (
     BEARER,
     FEATURE,
     a_change,
@@ -23,10 +26,7 @@ from ledger_support import (
     signed,
     timeline,
 )
-
-from bot.core.timeline import Axis, TimelineKind
-from bot.demo.rehearsal import Rehearsal, rehearsal
-from slack_sandbox import SlackEmulator
+from tests.rig import API_TOKEN, WEBHOOK_SECRET, OpenRig
 
 CHANGES = "/api/v1/changes"
 
@@ -249,9 +249,9 @@ async def test_a_provider_wide_change_reaches_every_open_incident(api_rig: Rehea
 
 
 @pytest.fixture
-async def backend_rig(database_url: str) -> AsyncIterator[Rehearsal]:
+async def backend_rig(database_url: str, open_rig: OpenRig) -> AsyncIterator[Rehearsal]:
     """The API rig on each backend (SQLite and PostgreSQL)."""
-    async with rehearsal(
+    async with open_rig(
         database_url=database_url,
         emulator=SlackEmulator(),
         api_token=API_TOKEN,

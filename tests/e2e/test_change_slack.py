@@ -7,8 +7,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import Declare
-from ledger_support import (
+
+from bot.core.changes.model import ChangeKind
+from bot.core.incidents.model import Incident
+from bot.core.timeline import Axis, TimelineKind
+from bot.demo.rehearsal import Rehearsal
+from bot.slack.ids import ActionId, BlockId, CallbackId
+from bot.slack.messages.changes import add_button_value
+from slack_sandbox import Message
+from tests.e2e.ledger_support import (
     ALICE,
     BOB,
     FEATURE,
@@ -20,14 +27,7 @@ from ledger_support import (
     post_signed,
     timeline,
 )
-
-from bot.core.changes.model import ChangeKind
-from bot.core.incidents.model import Incident
-from bot.core.timeline import Axis, TimelineKind
-from bot.demo.rehearsal import Rehearsal
-from bot.slack.ids import ActionId, BlockId, CallbackId
-from bot.slack.messages.changes import add_button_value
-from slack_sandbox import Message
+from tests.rig import Declare
 
 
 async def open_change_modal(rig: Rehearsal, *, user: str, channel: str) -> str:

@@ -6,7 +6,10 @@ import copy
 from datetime import timedelta
 from typing import Any
 
-from ledger_support import (
+from bot.core.incidents.model import Category, HowDetected, Severity
+from bot.core.timeline import TimelineKind
+from bot.demo.rehearsal import Rehearsal
+from tests.e2e.ledger_support import (
     BEARER,
     bot_messages,
     iso,
@@ -17,10 +20,6 @@ from ledger_support import (
     post_signed,
     timeline,
 )
-
-from bot.core.incidents.model import Category, HowDetected, Severity
-from bot.core.timeline import TimelineKind
-from bot.demo.rehearsal import Rehearsal
 
 ALERTMANAGER = "/api/v1/webhooks/alertmanager"
 LANGFUSE = "/api/v1/webhooks/langfuse"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Declare
 
 from bot.core.incidents.model import Role, Severity
 from bot.core.timeline import TimelineKind
 from bot.demo.rehearsal import Rehearsal
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.listeners.slash_command import SUBCOMMANDS
+from tests.rig import Declare
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 

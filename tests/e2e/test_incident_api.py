@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from ledger_support import BEARER, FEATURE, a_change, iso, now, post_bearer, post_signed
 
 from bot.core.incidents.model import Category, HowDetected, Severity
 from bot.core.timeline import TimelineKind
 from bot.demo.rehearsal import Rehearsal
+from tests.e2e.ledger_support import BEARER, FEATURE, a_change, iso, now, post_bearer, post_signed
 
 INCIDENTS = "/api/v1/incidents"
 

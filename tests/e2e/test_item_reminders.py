@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import FakeClock
-
 from bot.core.postmortem.analysis import ActionStatus
 from bot.demo.rehearsal import Rehearsal
 from bot.slack.ids import ActionId, CallbackId
+from tests.fakes.clock import FakeClock
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from conftest import Declare
-
 from bot.core.incidents.model import Incident
 from bot.core.runbooks.loader import load_catalog
 from bot.core.timeline import TimelineKind
-from bot.demo.rehearsal import Rehearsal, rehearsal
+from bot.demo.rehearsal import Rehearsal
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.messages.runbooks import entry_block_id, lever_block_id
 from slack_sandbox import SlackEmulator
+from tests.rig import Declare, OpenRig
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 RUNBOOK = load_catalog(None).get("default")
@@ -205,7 +204,9 @@ async def test_every_shipped_runbook_fits_slack_limits_in_every_phase(
     assert rig.emulator.rejections == []
 
 
-async def test_a_custom_runbook_is_offered_in_the_declare_modal_and_used(tmp_path: Path) -> None:
+async def test_a_custom_runbook_is_offered_in_the_declare_modal_and_used(
+    tmp_path: Path, open_rig: OpenRig
+) -> None:
     custom = tmp_path / "runbooks"
     custom.mkdir()
     (custom / "judge-drift.yaml").write_text(
@@ -219,7 +220,7 @@ async def test_a_custom_runbook_is_offered_in_the_declare_modal_and_used(tmp_pat
         "        text: Compare the judge against twenty fresh human labels\n"
     )
     emulator = SlackEmulator()
-    async with rehearsal(
+    async with open_rig(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
         emulator=emulator,
         runbooks_dir=custom,

@@ -14,10 +14,11 @@ import pytest
 from bot.core.incidents.model import Incident, Status
 from bot.core.postmortem.analysis import ActionStatus
 from bot.core.timeline import Axis
-from bot.demo.rehearsal import Rehearsal, rehearsal
+from bot.demo.rehearsal import Rehearsal
 from bot.slack.ids import ActionId, CallbackId
 from slack_sandbox import SlackEmulator
 from slack_sandbox.state import ViewRecord
+from tests.rig import OpenRig
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 TITLE = "Legal research assistant cites cases that do not exist"
@@ -36,10 +37,10 @@ def utc(epoch: int) -> str:
 
 
 @pytest.fixture
-async def any_rig(database_url: str) -> AsyncIterator[Rehearsal]:
+async def any_rig(database_url: str, open_rig: OpenRig) -> AsyncIterator[Rehearsal]:
     """The app on either backend, with a REST token and no reminder tick in the way."""
     emulator = SlackEmulator()
-    async with rehearsal(
+    async with open_rig(
         database_url=database_url,
         emulator=emulator,
         api_token="pm-test-token",

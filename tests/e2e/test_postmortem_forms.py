@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import sqlite_file_url
 from httpx import Response
 
 from bot.core.incidents.model import Incident, Status
 from bot.core.postmortem.analysis import ActionStatus
-from bot.demo.rehearsal import Rehearsal, rehearsal
+from bot.demo.rehearsal import Rehearsal
 from bot.slack.ids import ActionId, CallbackId
 from slack_sandbox import SlackEmulator
 from slack_sandbox.state import ViewRecord
+from tests.rig import OpenRig, sqlite_file_url
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 TOKEN = "pm-forms-token"
@@ -27,8 +27,8 @@ DUE = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[Rehearsal]:
-    async with rehearsal(
+async def app(tmp_path: Path, open_rig: OpenRig) -> AsyncIterator[Rehearsal]:
+    async with open_rig(
         database_url=sqlite_file_url(tmp_path),
         emulator=SlackEmulator(),
         api_token=TOKEN,
@@ -367,8 +367,10 @@ async def test_action_items_changed_after_the_close_update_the_stored_postmortem
     )
 
 
-async def test_archiving_the_channel_at_close_is_a_setting(tmp_path: Path) -> None:
-    async with rehearsal(
+async def test_archiving_the_channel_at_close_is_a_setting(
+    tmp_path: Path, open_rig: OpenRig
+) -> None:
+    async with open_rig(
         database_url=sqlite_file_url(tmp_path),
         emulator=SlackEmulator(),
         archive_on_close=True,
@@ -392,11 +394,11 @@ async def test_the_channel_stays_open_by_default(app: Rehearsal) -> None:
 # -- templates ---------------------------------------------------------------------------------
 
 
-async def _close_with_template(tmp_path: Path, template: str) -> tuple[str, str]:
+async def _close_with_template(open_rig: OpenRig, tmp_path: Path, template: str) -> tuple[str, str]:
     templates = tmp_path / "runbooks" / "templates"
     templates.mkdir(parents=True)
     (templates / "postmortem.md.j2").write_text(template)
-    async with rehearsal(
+    async with open_rig(
         database_url=sqlite_file_url(tmp_path),
         emulator=SlackEmulator(),
         runbooks_dir=tmp_path / "runbooks",
@@ -410,8 +412,11 @@ async def _close_with_template(tmp_path: Path, template: str) -> tuple[str, str]
         return posted.text, message.text
 
 
-async def test_a_team_template_in_the_runbooks_directory_is_used(tmp_path: Path) -> None:
+async def test_a_team_template_in_the_runbooks_directory_is_used(
+    tmp_path: Path, open_rig: OpenRig
+) -> None:
     markdown, message = await _close_with_template(
+        open_rig,
         tmp_path,
         '{% extends "builtin/postmortem.md.j2" %}\n'
         "{% block header %}# ACME AI postmortem — {{ pm.incident.title }}\n"
@@ -423,10 +428,10 @@ async def test_a_team_template_in_the_runbooks_directory_is_used(tmp_path: Path)
 
 
 async def test_a_template_that_fails_is_reported_and_the_built_in_one_used(
-    tmp_path: Path,
+    tmp_path: Path, open_rig: OpenRig
 ) -> None:
     markdown, message = await _close_with_template(
-        tmp_path, "# {{ pm.incident.title }}\n{{ pm.incident.no_such_field }}\n"
+        open_rig, tmp_path, "# {{ pm.incident.title }}\n{{ pm.incident.no_such_field }}\n"
     )
     assert markdown.startswith("# Incident #1: Refusals spiked on high-risk triage")
     assert "The team's postmortem template failed, so the built-in one was used" in message

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import FakeClock
-
-from bot.demo.rehearsal import Rehearsal, rehearsal
+from bot.demo.rehearsal import Rehearsal
 from slack_sandbox import SlackEmulator
+from tests.fakes.clock import FakeClock
+from tests.rig import OpenRig
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 
@@ -80,15 +80,15 @@ async def test_leaving_the_phase_stops_its_timebox_nudge(
 
 
 async def test_a_reminder_due_while_the_process_was_down_is_sent_once_after_start(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, clock: FakeClock, open_rig: OpenRig
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
     emulator = SlackEmulator()
-    async with rehearsal(database_url=url, emulator=emulator, clock=clock) as rig:
+    async with open_rig(database_url=url, emulator=emulator, clock=clock) as rig:
         await declare_s1(rig)
     clock.advance(hours=2)  # the bot is down; reminders fall due
     for _ in range(2):  # two restarts, each ticking at start
-        async with rehearsal(database_url=url, emulator=emulator, clock=clock) as rig:
+        async with open_rig(database_url=url, emulator=emulator, clock=clock) as rig:
             await rig.runtime.deps.reminders.tick()
             await rig.runtime.deps.reminders.tick()
     dm = emulator.dm_channel_id(ALICE)

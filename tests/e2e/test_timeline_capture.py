@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import Declare
-
 from bot.core.timeline import TimelineKind
 from bot.demo.rehearsal import Rehearsal
 from bot.slack.ids import CallbackId
+from tests.rig import Declare
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 

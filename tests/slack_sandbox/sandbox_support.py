@@ -1,9 +1,5 @@
 """Shared pieces for the sandbox's own tests: a served emulator with a hand-driven clock, a
-slack_sdk client pointed at it, and a stand-in app that records what ScriptedSlack sends.
-
-Kept out of a conftest.py on purpose: conftest files outside packages share the module name
-`conftest`, and tests/e2e imports the root one by that name.
-"""
+slack_sdk client pointed at it, and a stand-in app that records what ScriptedSlack sends."""
 
 from __future__ import annotations
 

@@ -11,17 +11,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_support import (
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.signature import SignatureVerifier
+
+from slack_sandbox import ScriptedSlack, SettleTimeout, slack_signature
+from tests.slack_sandbox.sandbox_support import (
     SIGNING_SECRET,
     RecordingApp,
     Sandbox,
     button,
     served_sandbox,
 )
-from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.signature import SignatureVerifier
-
-from slack_sandbox import ScriptedSlack, SettleTimeout, slack_signature
 
 
 @dataclass

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sandbox_support import Sandbox, served_sandbox, slack_error
 from slack_sdk.web.async_client import AsyncWebClient
 
 from slack_sandbox import DEFAULT_BOT_TOKEN
+from tests.slack_sandbox.sandbox_support import Sandbox, served_sandbox, slack_error
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_support import Sandbox, served_sandbox, slack_error
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
@@ -16,6 +15,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from slack_sandbox import DEFAULT_BOT_TOKEN
+from tests.slack_sandbox.sandbox_support import Sandbox, served_sandbox, slack_error
 
 
 @pytest.fixture

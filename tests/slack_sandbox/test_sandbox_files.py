@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_support import Sandbox, served_sandbox, slack_error
 
 from slack_sandbox import DEFAULT_BOT_TOKEN
+from tests.slack_sandbox.sandbox_support import Sandbox, served_sandbox, slack_error
 
 POSTMORTEM = "# Incident 4 postmortem\n\n## Detection\nJudge alarm at 09:12 UTC.\n"
 

@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from sandbox_support import Sandbox, served_sandbox, slack_error
+
+from tests.slack_sandbox.sandbox_support import Sandbox, served_sandbox, slack_error
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sandbox_support import Sandbox, button, served_sandbox
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from tests.slack_sandbox.sandbox_support import Sandbox, button, served_sandbox
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox_support import Sandbox, button, modal, served_sandbox, text_input
+
+from tests.slack_sandbox.sandbox_support import Sandbox, button, modal, served_sandbox, text_input
 
 
 @pytest.fixture

@@ -6,11 +6,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox_support import Sandbox, button, modal, served_sandbox, slack_error, text_input
 from slack_sdk.errors import SlackApiError
 
 from slack_sandbox.errors import ApiError
 from slack_sandbox.validation import validate_message, validate_view
+from tests.slack_sandbox.sandbox_support import (
+    Sandbox,
+    button,
+    modal,
+    served_sandbox,
+    slack_error,
+    text_input,
+)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_support import (
+
+from slack_sandbox import ScriptedSlack, SubmissionBlocked
+from tests.slack_sandbox.sandbox_support import (
     SIGNING_SECRET,
     RecordingApp,
     Sandbox,
@@ -20,8 +22,6 @@ from sandbox_support import (
     served_sandbox,
     text_input,
 )
-
-from slack_sandbox import ScriptedSlack, SubmissionBlocked
 
 SEVERITIES = [option("S1", "S1 — critical"), option("S2"), option("S3")]
 AXES = [option("model"), option("prompt"), option("judge"), option("data")]

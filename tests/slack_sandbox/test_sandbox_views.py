@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sandbox_support import Sandbox, modal, served_sandbox, slack_error, text_input
+
+from tests.slack_sandbox.sandbox_support import (
+    Sandbox,
+    modal,
+    served_sandbox,
+    slack_error,
+    text_input,
+)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_support import SIGNING_SECRET, Sandbox, button, modal, served_sandbox, text_input
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
@@ -18,6 +17,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from slack_sandbox import ScriptedSlack
+from tests.slack_sandbox.sandbox_support import (
+    SIGNING_SECRET,
+    Sandbox,
+    button,
+    modal,
+    served_sandbox,
+    text_input,
+)
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from postmortem_cases import legal_rag, medical_triage
 
 from bot.core.incidents.model import Category, Incident, Severity
 from bot.core.postmortem.analysis import SliceImpact
 from bot.core.postmortem.compiler import PostmortemInput, compile_postmortem
 from bot.core.postmortem.diagram import MAX_ENTRIES
 from bot.core.timeline import TimelineEvent, TimelineKind
+from tests.core.postmortem.postmortem_cases import legal_rag, medical_triage
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from postmortem_cases import legal_rag, medical_triage
 
 from bot.core.postmortem.analysis import (
     ActionCategory,
@@ -21,6 +20,7 @@ from bot.core.postmortem.analysis import (
 from bot.core.postmortem.draft import PostmortemInput
 from bot.core.postmortem.flags import Flag, blocking, review
 from bot.core.timeline import Axis
+from tests.core.postmortem.postmortem_cases import legal_rag, medical_triage
 
 
 @pytest.fixture

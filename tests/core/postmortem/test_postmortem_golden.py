@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from postmortem_cases import legal_rag, medical_triage
 
 from bot.core.postmortem.compiler import PostmortemInput, compile_postmortem
+from tests.core.postmortem.postmortem_cases import legal_rag, medical_triage
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from bot.core.runbooks.model import (
     extend,
 )
 from runbooks import shipped_dir
+from tests.core.assembly import shipped_runbooks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ("default", "rag-hallucination", "safety-refusal", "escalation-storm")
@@ -167,7 +168,7 @@ def test_the_shipped_runbooks_load_without_problems() -> None:
 
 
 def test_default_walks_the_seed_phases_with_their_timeboxes() -> None:
-    default = load_catalog(None).get("default")
+    default = shipped_runbooks().get("default")
     assert default.phase_names == [phase.value for phase in Phase]
     # Triage 0-15 min, Scope 15-60 min, Mitigate 1-4 h, Post-incident 24-72 h.
     assert [p.timebox_minutes for p in default.phases] == [15, 45, 180, 48 * 60]
@@ -178,14 +179,14 @@ def test_default_walks_the_seed_phases_with_their_timeboxes() -> None:
 def test_every_shipped_runbook_carries_every_seed_check(
     runbook_name: str, phase: str, seed_text: str, phrases: tuple[str, ...]
 ) -> None:
-    runbook = load_catalog(None).get(runbook_name)
+    runbook = shipped_runbooks().get(runbook_name)
     assert has_check(runbook, phase, phrases), (
         f"{runbook_name}/{phase} lacks the seed check: {seed_text}"
     )
 
 
 def test_the_default_runbook_adds_the_domain_hints() -> None:
-    default = load_catalog(None).get("default")
+    default = shipped_runbooks().get("default")
     triage = default.phase("triage")
     hints = " ".join(item.hint or "" for item in triage.checklist).lower()
     assert "judge moved" in hints  # verify the dashboard before trusting it
@@ -194,7 +195,7 @@ def test_the_default_runbook_adds_the_domain_hints() -> None:
 
 
 def test_conditional_seed_checks_do_not_block_advancing_but_the_rest_do() -> None:
-    default = load_catalog(None).get("default")
+    default = shipped_runbooks().get("default")
     scope_required = {item.id for item in default.required_items("scope")}
     assert "consider-disabling" not in scope_required  # "If systematic: consider ..."
     assert "model-rollback-evaluation" not in scope_required  # "If ... is suspected"
@@ -209,7 +210,7 @@ def test_conditional_seed_checks_do_not_block_advancing_but_the_rest_do() -> Non
 
 
 def test_scope_and_mitigate_offer_the_stabilization_levers() -> None:
-    default = load_catalog(None).get("default")
+    default = shipped_runbooks().get("default")
     assert default.phase("scope").levers
     mitigate_levers = " | ".join(lever.title.lower() for lever in default.phase("mitigate").levers)
     for lever in (
@@ -226,7 +227,7 @@ def test_scope_and_mitigate_offer_the_stabilization_levers() -> None:
 
 
 def test_mitigation_exit_criteria_are_measured_signals() -> None:
-    default = load_catalog(None).get("default")
+    default = shipped_runbooks().get("default")
     signals = " | ".join(c.signal.lower() for c in default.phase("mitigate").exit_criteria)
     for signal in ("golden-prompt pass rate", "escalations", "cost", "latency", "48 h"):
         assert signal in signals
@@ -253,7 +254,7 @@ def test_mitigation_exit_criteria_are_measured_signals() -> None:
 def test_specialised_runbooks_add_their_case_checks(
     runbook_name: str, phrases: tuple[str, ...]
 ) -> None:
-    runbook = load_catalog(None).get(runbook_name)
+    runbook = shipped_runbooks().get(runbook_name)
     assert runbook.extends == "default"
     everything = " ".join(
         text for phase in runbook.phase_names for text in phase_texts(runbook, phase)
@@ -263,7 +264,7 @@ def test_specialised_runbooks_add_their_case_checks(
 
 
 def test_specialised_runbooks_add_their_own_levers() -> None:
-    catalog = load_catalog(None)
+    catalog = shipped_runbooks()
     lever_ids = {
         name: {lever.id for lever in catalog.get(name).phase("mitigate").levers}
         for name in ("rag-hallucination", "safety-refusal", "escalation-storm")
@@ -277,7 +278,7 @@ def test_specialised_runbooks_add_their_own_levers() -> None:
 
 
 def test_phase_navigation_follows_the_file_order() -> None:
-    default = load_catalog(None).get("default")
+    default = shipped_runbooks().get("default")
     assert default.first_phase.name == "triage"
     walked = [default.first_phase.name]
     while (following := default.next_phase(walked[-1])) is not None:
@@ -286,7 +287,7 @@ def test_phase_navigation_follows_the_file_order() -> None:
 
 
 def test_asking_for_what_a_runbook_lacks_names_what_it_has() -> None:
-    catalog = load_catalog(None)
+    catalog = shipped_runbooks()
     default = catalog.get("default")
     with pytest.raises(UnknownPhaseError, match="triage, scope, mitigate, post-incident"):
         default.phase("mitgate")
@@ -721,7 +722,7 @@ def test_an_extension_cannot_reuse_an_id_from_another_list_of_the_phase() -> Non
 
 
 def test_the_shipped_specialisations_use_the_merge_rule() -> None:
-    catalog = load_catalog(None)
+    catalog = shipped_runbooks()
     default, safety = catalog.get("default"), catalog.get("safety-refusal")
     # safety-refusal makes the seed's manual review required, in the same place.
     default_ids = [i.id for i in default.phase("mitigate").checklist]

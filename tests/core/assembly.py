@@ -1,0 +1,114 @@
+"""The core's services wired as bot/runtime.py wires them, on in-memory fakes: no database, no
+HTTP, no Slack, and time only moves when the test moves it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+
+from bot.core.changes.service import ChangeService
+from bot.core.changes.webhook_service import WebhookService
+from bot.core.incidents.model import Category, DeclareInput, Incident, Severity
+from bot.core.incidents.service import IncidentService
+from bot.core.postmortem.reader import PostmortemReader
+from bot.core.postmortem.service import PostmortemService
+from bot.core.reminders.service import ReminderService
+from bot.core.runbooks.loader import load_catalog
+from bot.core.runbooks.model import RunbookCatalog
+from bot.core.runbooks.service import PhaseService
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack import (
+    FakeUserDirectory,
+    RecordingChangeNotifier,
+    RecordingNotifier,
+    RecordingPublisher,
+)
+from tests.fakes.storage import InMemoryStorage
+
+ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
+FEATURE = "legal-research-rag"
+
+
+@cache
+def shipped_runbooks() -> RunbookCatalog:
+    """Loaded once per test session: reading the YAML files is the slow part of a test."""
+    return load_catalog()
+
+
+@dataclass
+class Core:
+    clock: FakeClock = field(default_factory=FakeClock)
+    storage: InMemoryStorage = field(default_factory=InMemoryStorage)
+    slack: RecordingNotifier = field(default_factory=RecordingNotifier)
+    change_slack: RecordingChangeNotifier = field(default_factory=RecordingChangeNotifier)
+    publisher: RecordingPublisher = field(default_factory=RecordingPublisher)
+    directory: FakeUserDirectory = field(
+        default_factory=lambda: FakeUserDirectory({ALICE: "alice", BOB: "bob", CAROL: "carol"})
+    )
+    archive_on_close: bool = False
+
+    def __post_init__(self) -> None:
+        catalog = shipped_runbooks()
+        self.incidents = IncidentService(uow=self.storage, notifier=self.slack, clock=self.clock)
+        self.phases = PhaseService(
+            uow=self.storage,
+            notifier=self.slack,
+            incidents=self.incidents,
+            catalog=catalog,
+            clock=self.clock,
+        )
+        self.incidents.on_provisioned.append(self.phases.enter_first_phase)
+        self.changes = ChangeService(uow=self.storage, notifier=self.change_slack, clock=self.clock)
+        self.incidents.on_provisioned.append(self.changes.post_opening_digest)
+        self.webhooks = WebhookService(
+            uow=self.storage,
+            incidents=self.incidents,
+            changes=self.changes,
+            notifier=self.change_slack,
+            clock=self.clock,
+        )
+        self.reminders = ReminderService(
+            uow=self.storage,
+            notifier=self.slack,
+            catalog=catalog,
+            claimant="replica-a",
+            clock=self.clock,
+        )
+        self.postmortems = PostmortemService(
+            reader=PostmortemReader(uow=self.storage, directory=self.directory, clock=self.clock),
+            notifier=self.slack,
+            publisher=self.publisher,
+            incidents=self.incidents,
+            archive_on_close=self.archive_on_close,
+        )
+
+    async def declare(
+        self,
+        title: str = "Legal research assistant cites cases that do not exist",
+        *,
+        severity: Severity = Severity.S2,
+        reporter: str = ALICE,
+        ai_feature: str | None = FEATURE,
+        regression_started_at: datetime | None = None,
+        key: str | None = None,
+    ) -> Incident:
+        """Declare an incident as the modal would, and return it provisioned."""
+        incident, created = await self.incidents.declare(
+            DeclareInput(
+                title=title,
+                severity=severity,
+                category=Category.USER_VISIBLE_REGRESSION,
+                ai_feature=ai_feature,
+                regression_started_at=regression_started_at,
+                reporter_id=reporter,
+                idempotency_key=key,
+            )
+        )
+        assert created
+        return incident
+
+    @staticmethod
+    def channel_of(incident: Incident) -> str:
+        assert incident.channel_id is not None
+        return incident.channel_id

@@ -1,0 +1,560 @@
+"""Every repository port of bot/core, in memory, behind a unit of work that commits on a clean
+exit and discards everything on an exception, as the SQL one does.
+
+A unit of work works on its own deep copy of the committed records and publishes it on commit,
+so a use case that fails half-way leaves nothing behind, and a model a use case changed is not
+stored until it is saved. What comes out of a repository is a copy too, as rows read from a
+database are. Meant for sequential use cases: two units of work open at once do not see each
+other, and the last to commit wins.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import Self, TypeVar
+
+from pydantic import BaseModel
+
+from bot.core.changes.model import Change, ChangeKind
+from bot.core.changes.ports import ChangeRepository
+from bot.core.errors import DuplicateDeclaration, IncidentNotFound
+from bot.core.incidents.model import Incident, Status
+from bot.core.incidents.ports import IncidentRepository
+from bot.core.postmortem import CloseOverride, Postmortem
+from bot.core.postmortem.analysis import (
+    ActionItem,
+    ActionStatus,
+    Detection,
+    Resolution,
+    RootCause,
+    SliceImpact,
+)
+from bot.core.postmortem.ports import (
+    ActionItemRepository,
+    AnalysisRepository,
+    ItemToChase,
+    PostmortemRepository,
+)
+from bot.core.reminders.ports import ReminderRepository
+from bot.core.runbooks.phases import EntryState, PhaseRun
+from bot.core.runbooks.ports import PhaseRepository
+from bot.core.timeline import TimelineEvent
+from bot.core.unit_of_work import ProcessedEventRepository, TimelineRepository
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _copy(model: ModelT) -> ModelT:
+    return model.model_copy(deep=True)
+
+
+def _service_key(service: str | None) -> str | None:
+    return None if service is None else service.strip().casefold()
+
+
+@dataclass
+class Reminder:
+    """One reminder occurrence as the ledger of reminders keeps it."""
+
+    key: str
+    kind: str
+    incident_number: int
+    claimed_by: str
+    claimed_until: datetime
+    attempts: int = 1
+    sent_at: datetime | None = None
+    message_ts: str | None = None
+
+
+@dataclass
+class Records:
+    """Everything stored, by table. Ids count up per table, as sequences do."""
+
+    incidents: dict[int, Incident] = field(default_factory=dict)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    processed_events: dict[str, datetime] = field(default_factory=dict)
+    phase_runs: dict[int, PhaseRun] = field(default_factory=dict)
+    entries: dict[tuple[int, str, str], EntryState] = field(default_factory=dict)
+    reminders: dict[str, Reminder] = field(default_factory=dict)
+    detections: dict[int, Detection] = field(default_factory=dict)
+    slices: dict[int, tuple[int, SliceImpact]] = field(default_factory=dict)
+    root_causes: dict[int, RootCause] = field(default_factory=dict)
+    resolutions: dict[int, Resolution] = field(default_factory=dict)
+    close_overrides: dict[int, CloseOverride] = field(default_factory=dict)
+    action_items: dict[int, tuple[int, ActionItem]] = field(default_factory=dict)
+    postmortems: dict[int, Postmortem] = field(default_factory=dict)
+    changes: dict[int, Change] = field(default_factory=dict)
+    last_ids: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, table: str) -> int:
+        self.last_ids[table] = self.last_ids.get(table, 0) + 1
+        return self.last_ids[table]
+
+
+class InMemoryIncidents:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def add(self, *, incident: Incident) -> Incident:
+        key = incident.declare_key
+        if key is not None and any(i.declare_key == key for i in self._records.incidents.values()):
+            raise DuplicateDeclaration(key)
+        number = incident.number or self._records.next_id("incidents")
+        stored = incident.model_copy(update={"number": number}, deep=True)
+        self._records.incidents[number] = stored
+        return _copy(stored)
+
+    async def save(self, *, incident: Incident) -> None:
+        if incident.number is None:
+            raise ValueError("cannot save an incident that was never added (it has no number)")
+        if incident.number not in self._records.incidents:
+            raise IncidentNotFound(incident.number)
+        self._records.incidents[incident.number] = _copy(incident)
+
+    async def get(self, *, number: int) -> Incident | None:
+        found = self._records.incidents.get(number)
+        return _copy(found) if found is not None else None
+
+    async def get_by_channel(self, *, channel_id: str) -> Incident | None:
+        return self._first(lambda i: i.channel_id == channel_id)
+
+    async def get_by_declare_key(self, *, key: str) -> Incident | None:
+        return self._first(lambda i: i.declare_key == key)
+
+    async def list_open(self) -> list[Incident]:
+        return self._all(lambda i: i.status is Status.OPEN)
+
+    async def list_unprovisioned(self) -> list[Incident]:
+        return self._all(lambda i: i.status is Status.OPEN and i.channel_id is None)
+
+    def _all(self, matches: Callable[[Incident], bool]) -> list[Incident]:
+        return [
+            _copy(incident)
+            for _, incident in sorted(self._records.incidents.items())
+            if matches(incident)
+        ]
+
+    def _first(self, matches: Callable[[Incident], bool]) -> Incident | None:
+        found = self._all(matches)
+        return found[0] if found else None
+
+
+class InMemoryTimeline:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def add(self, *, event: TimelineEvent) -> bool:
+        # Dedupe keys are unique per incident: one change may sit on several timelines.
+        if event.dedupe_key is not None and any(
+            e.incident_number == event.incident_number and e.dedupe_key == event.dedupe_key
+            for e in self._records.timeline
+        ):
+            return False
+        stored = event.model_copy(update={"id": self._records.next_id("timeline")}, deep=True)
+        self._records.timeline.append(stored)
+        return True
+
+    async def list_for(self, *, incident_number: int) -> list[TimelineEvent]:
+        events = [e for e in self._records.timeline if e.incident_number == incident_number]
+        return [_copy(e) for e in sorted(events, key=lambda e: (e.occurred_at, e.id or 0))]
+
+
+class InMemoryProcessedEvents:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def claim(self, *, event_id: str, received_at: datetime) -> bool:
+        if event_id in self._records.processed_events:
+            return False
+        self._records.processed_events[event_id] = received_at
+        return True
+
+
+class InMemoryPhases:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def start(self, *, run: PhaseRun) -> PhaseRun:
+        stored = run.model_copy(update={"id": self._records.next_id("phase_runs")}, deep=True)
+        self._records.phase_runs[stored.id or 0] = stored
+        return _copy(stored)
+
+    async def current(self, *, incident_number: int) -> PhaseRun | None:
+        open_runs = [r for r in await self.runs(incident_number=incident_number) if not r.ended_at]
+        return open_runs[-1] if open_runs else None
+
+    async def save(self, *, run: PhaseRun) -> None:
+        if run.id not in self._records.phase_runs:
+            raise LookupError(f"no phase run {run.id}")
+        self._records.phase_runs[run.id] = _copy(run)
+
+    async def runs(self, *, incident_number: int) -> list[PhaseRun]:
+        runs = [
+            r for r in self._records.phase_runs.values() if r.incident_number == incident_number
+        ]
+        return [_copy(r) for r in sorted(runs, key=lambda r: (r.started_at, r.id or 0))]
+
+    async def open_runs(self) -> dict[int, PhaseRun]:
+        runs = sorted(self._records.phase_runs.values(), key=lambda r: (r.started_at, r.id or 0))
+        # Oldest first, so the newest open run of an incident wins.
+        return {r.incident_number: _copy(r) for r in runs if r.ended_at is None}
+
+    async def entries(self, *, incident_number: int, phase: str) -> dict[str, EntryState]:
+        return {
+            item: _copy(state)
+            for (number, of_phase, item), state in self._records.entries.items()
+            if number == incident_number and of_phase == phase
+        }
+
+    async def set_entry(self, *, state: EntryState) -> None:
+        self._records.entries[(state.incident_number, state.phase, state.item_id)] = _copy(state)
+
+
+class InMemoryReminders:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def claim(
+        self,
+        *,
+        key: str,
+        kind: str,
+        incident_number: int,
+        claimant: str,
+        now: datetime,
+        lease_until: datetime,
+    ) -> bool:
+        held = self._records.reminders.get(key)
+        if held is None:
+            self._records.reminders[key] = Reminder(
+                key=key,
+                kind=kind,
+                incident_number=incident_number,
+                claimed_by=claimant,
+                claimed_until=lease_until,
+            )
+            return True
+        # Only an unsent occurrence whose lease ran out may be claimed again.
+        if held.sent_at is not None or held.claimed_until >= now:
+            return False
+        held.claimed_by, held.claimed_until = claimant, lease_until
+        held.attempts += 1
+        return True
+
+    async def claim_many(
+        self,
+        *,
+        occurrences: Sequence[tuple[str, str, int]],
+        claimant: str,
+        now: datetime,
+        lease_until: datetime,
+    ) -> set[str]:
+        return {
+            key
+            for key, kind, number in occurrences
+            if await self.claim(
+                key=key,
+                kind=kind,
+                incident_number=number,
+                claimant=claimant,
+                now=now,
+                lease_until=lease_until,
+            )
+        }
+
+    async def mark_sent(self, *, key: str, message_ts: str, now: datetime) -> None:
+        held = self._records.reminders.get(key)
+        if held is not None:
+            held.sent_at, held.message_ts = now, message_ts
+
+    async def sent_among(self, *, keys: Sequence[str]) -> set[str]:
+        return {key for key in keys if self._sent(key)}
+
+    async def sent_for(self, *, incident_number: int) -> list[tuple[str, datetime, str]]:
+        return [
+            (r.key, r.sent_at, r.message_ts or "")
+            for r in self._records.reminders.values()
+            if r.incident_number == incident_number and r.sent_at is not None
+        ]
+
+    def _sent(self, key: str) -> bool:
+        held = self._records.reminders.get(key)
+        return held is not None and held.sent_at is not None
+
+
+class InMemoryAnalysis:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def get_detection(self, *, incident_number: int) -> Detection | None:
+        found = self._records.detections.get(incident_number)
+        return _copy(found) if found is not None else None
+
+    async def save_detection(self, *, incident_number: int, detection: Detection) -> None:
+        self._records.detections[incident_number] = _copy(detection)
+
+    async def list_slices(self, *, incident_number: int) -> list[SliceImpact]:
+        return [
+            _copy(row)
+            for _, (number, row) in sorted(self._records.slices.items())
+            if number == incident_number
+        ]
+
+    async def add_slice(self, *, incident_number: int, row: SliceImpact) -> SliceImpact:
+        stored = row.model_copy(update={"id": self._records.next_id("slices")}, deep=True)
+        self._records.slices[stored.id or 0] = (incident_number, stored)
+        return _copy(stored)
+
+    async def save_slice(self, *, incident_number: int, row: SliceImpact) -> bool:
+        if not self._owns_slice(incident_number, row.id):
+            return False
+        self._records.slices[row.id or 0] = (incident_number, _copy(row))
+        return True
+
+    async def remove_slice(self, *, incident_number: int, slice_id: int) -> bool:
+        if not self._owns_slice(incident_number, slice_id):
+            return False
+        del self._records.slices[slice_id]
+        return True
+
+    def _owns_slice(self, incident_number: int, slice_id: int | None) -> bool:
+        held = self._records.slices.get(slice_id or 0)
+        return held is not None and held[0] == incident_number
+
+    async def get_root_cause(self, *, incident_number: int) -> RootCause | None:
+        found = self._records.root_causes.get(incident_number)
+        return _copy(found) if found is not None else None
+
+    async def save_root_cause(self, *, incident_number: int, root_cause: RootCause) -> None:
+        self._records.root_causes[incident_number] = _copy(root_cause)
+
+    async def get_resolution(self, *, incident_number: int) -> Resolution | None:
+        found = self._records.resolutions.get(incident_number)
+        return _copy(found) if found is not None else None
+
+    async def save_resolution(self, *, incident_number: int, resolution: Resolution) -> None:
+        self._records.resolutions[incident_number] = _copy(resolution)
+
+    async def get_close_override(self, *, incident_number: int) -> CloseOverride | None:
+        found = self._records.close_overrides.get(incident_number)
+        return _copy(found) if found is not None else None
+
+    async def save_close_override(self, *, incident_number: int, override: CloseOverride) -> None:
+        self._records.close_overrides[incident_number] = _copy(override)
+
+
+class InMemoryActionItems:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def add(self, *, incident_number: int, item: ActionItem) -> ActionItem:
+        stored = item.model_copy(update={"id": self._records.next_id("action_items")}, deep=True)
+        self._records.action_items[stored.id or 0] = (incident_number, stored)
+        return _copy(stored)
+
+    async def get(self, *, incident_number: int, item_id: int) -> ActionItem | None:
+        held = self._records.action_items.get(item_id)
+        if held is None or held[0] != incident_number:
+            return None
+        return _copy(held[1])
+
+    async def save(self, *, incident_number: int, item: ActionItem) -> None:
+        if await self.get(incident_number=incident_number, item_id=item.id or 0) is None:
+            raise LookupError(f"incident #{incident_number} has no action item {item.id}")
+        self._records.action_items[item.id or 0] = (incident_number, _copy(item))
+
+    async def list_for(self, *, incident_number: int) -> list[ActionItem]:
+        return [item for number, item in self._in_order() if number == incident_number]
+
+    async def open_for_owner(self, *, owner_id: str) -> list[tuple[int, ActionItem]]:
+        owned = [
+            (number, item)
+            for number, item in self._in_order()
+            if item.owner_id == owner_id and item.status is ActionStatus.OPEN
+        ]
+        return sorted(owned, key=lambda pair: (pair[0], pair[1].id or 0))
+
+    async def to_chase(
+        self, *, unowned_created_before: datetime, due_before: date
+    ) -> list[ItemToChase]:
+        chased: list[ItemToChase] = []
+        for number, item in self._in_order():
+            incident = self._records.incidents[number]
+            if item.status is not ActionStatus.OPEN:
+                continue
+            unowned = (
+                item.owner_id is None
+                and item.created_at <= unowned_created_before
+                and incident.is_open
+            )
+            overdue = item.owner_id is not None and item.due is not None and item.due < due_before
+            if unowned or overdue:
+                chased.append(
+                    ItemToChase(
+                        incident_number=number,
+                        incident_open=incident.is_open,
+                        channel_id=incident.channel_id,
+                        item=item,
+                    )
+                )
+        return chased
+
+    def _in_order(self) -> list[tuple[int, ActionItem]]:
+        return [
+            (number, _copy(item))
+            for _, (number, item) in sorted(self._records.action_items.items())
+        ]
+
+
+class InMemoryPostmortems:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def get(self, *, incident_number: int) -> Postmortem | None:
+        found = self._records.postmortems.get(incident_number)
+        return _copy(found) if found is not None else None
+
+    async def save(self, *, incident_number: int, postmortem: Postmortem) -> None:
+        self._records.postmortems[incident_number] = _copy(postmortem)
+
+
+class InMemoryChanges:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def add(self, *, change: Change, recorded_at: datetime) -> tuple[Change, bool]:
+        existing = await self.get_by_key(source=change.source, external_id=change.external_id)
+        if existing is not None:
+            return existing, False
+        stored = change.model_copy(update={"id": self._records.next_id("changes")}, deep=True)
+        self._records.changes[stored.id or 0] = stored
+        return _copy(stored), True
+
+    async def get(self, *, change_id: int) -> Change | None:
+        found = self._records.changes.get(change_id)
+        return _copy(found) if found is not None else None
+
+    async def get_by_key(self, *, source: str, external_id: str) -> Change | None:
+        for change in self._records.changes.values():
+            if change.source == source and change.external_id == external_id:
+                return _copy(change)
+        return None
+
+    async def newest(
+        self,
+        *,
+        until: datetime,
+        limit: int,
+        since: datetime | None = None,
+        services: Sequence[str | None] | None = None,
+        kinds: Collection[ChangeKind] | None = None,
+        source: str | None = None,
+    ) -> list[Change]:
+        found = [
+            c
+            for c in self._in_window(since=since, until=until, services=services, kinds=kinds)
+            if source is None or c.source == source
+        ]
+        found.sort(key=lambda c: (c.occurred_at, c.id or 0), reverse=True)
+        return [_copy(c) for c in found[: max(limit, 0)]]
+
+    async def count_by_kind(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        services: Sequence[str | None] | None = None,
+        kinds: Collection[ChangeKind] | None = None,
+    ) -> dict[ChangeKind, int]:
+        counts: dict[ChangeKind, int] = {}
+        for change in self._in_window(since=since, until=until, services=services, kinds=kinds):
+            counts[change.kind] = counts.get(change.kind, 0) + 1
+        return counts
+
+    def _in_window(
+        self,
+        *,
+        since: datetime | None,
+        until: datetime,
+        services: Sequence[str | None] | None,
+        kinds: Collection[ChangeKind] | None,
+    ) -> list[Change]:
+        wanted = None if services is None else {_service_key(s) for s in services}
+        return [
+            change
+            for change in self._records.changes.values()
+            if change.occurred_at <= until
+            and (since is None or change.occurred_at >= since)
+            and (kinds is None or change.kind in kinds)
+            and (wanted is None or _service_key(change.service) in wanted)
+        ]
+
+
+class InMemoryUnitOfWork:
+    """One transaction on an InMemoryStorage (single use, like the SQL one)."""
+
+    # Typed as the ports (protocol attributes are invariant), so this satisfies UnitOfWork.
+    incidents: IncidentRepository
+    timeline: TimelineRepository
+    processed_events: ProcessedEventRepository
+    analysis: AnalysisRepository
+    action_items: ActionItemRepository
+    postmortems: PostmortemRepository
+    phases: PhaseRepository
+    reminders: ReminderRepository
+    changes: ChangeRepository
+
+    def __init__(self, storage: InMemoryStorage) -> None:
+        self._storage = storage
+        self._working: Records | None = None
+        self._used = False
+
+    async def __aenter__(self) -> Self:
+        if self._used:
+            raise RuntimeError("a unit of work is single use; ask the factory for a new one")
+        self._used = True
+        working = self._working = copy.deepcopy(self._storage.committed)
+        self.incidents = InMemoryIncidents(working)
+        self.timeline = InMemoryTimeline(working)
+        self.processed_events = InMemoryProcessedEvents(working)
+        self.phases = InMemoryPhases(working)
+        self.reminders = InMemoryReminders(working)
+        self.analysis = InMemoryAnalysis(working)
+        self.action_items = InMemoryActionItems(working)
+        self.postmortems = InMemoryPostmortems(working)
+        self.changes = InMemoryChanges(working)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        working, self._working = self._working, None
+        if working is not None and exc_type is None:
+            self._storage.committed = working
+            self._storage.commits += 1
+
+
+class InMemoryStorage:
+    """The unit-of-work factory the services take, holding what was committed."""
+
+    def __init__(self) -> None:
+        self.committed = Records()
+        self.commits = 0
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self)
+
+    def incident(self, number: int) -> Incident:
+        """The committed incident (a test's shortcut; use cases go through a unit of work)."""
+        return _copy(self.committed.incidents[number])
+
+    def timeline(self, number: int) -> list[TimelineEvent]:
+        events = [e for e in self.committed.timeline if e.incident_number == number]
+        return sorted(events, key=lambda e: (e.occurred_at, e.id or 0))
