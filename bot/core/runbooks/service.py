@@ -12,9 +12,11 @@ from typing import Protocol
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import IncidentClosed, InvalidInput, NotAnIncidentChannel
+from bot.core.events import Notice
 from bot.core.incidents.model import Incident
 from bot.core.incidents.service import IncidentService
 from bot.core.runbooks.model import ChecklistItem, Runbook, RunbookCatalog, RunbookPhase
+from bot.core.runbooks.notices import LeverPulled
 from bot.core.runbooks.phases import EntryState, PhaseRun
 from bot.core.timeline import TimelineEvent, TimelineKind
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -64,7 +66,7 @@ class ChecklistNotifier(Protocol):
         """Re-render a posted checklist in place."""
         ...
 
-    async def post_notice(self, *, channel_id: str, text: str) -> None: ...
+    async def post_notice(self, *, notice: Notice) -> None: ...
 
 
 @dataclass
@@ -343,9 +345,12 @@ class PhaseService:
                 },
             )
         await self.notifier.post_notice(
-            channel_id=incident.channel_id,
-            text=f":construction: *{lever.title}* (authorized by <@{authorized_by}>)\n"
-            f"Trade-off: {trade_off}",
+            notice=LeverPulled(
+                channel_id=incident.channel_id,
+                lever_title=lever.title,
+                authorized_by=authorized_by,
+                trade_off=trade_off,
+            )
         )
 
     # -- reading ------------------------------------------------------------------------------
