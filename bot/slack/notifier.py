@@ -26,6 +26,7 @@ from bot.core.incidents.model import Incident, channel_name
 from bot.core.reminders.rules import DueReminder
 from bot.core.runbooks.service import ChecklistView
 from bot.slack.messages.incidents import announcement_text, card_blocks, card_text
+from bot.slack.messages.mrkdwn import captured_message
 from bot.slack.messages.notices import notice_text
 from bot.slack.messages.reminders import reminder_blocks, reminder_text
 from bot.slack.messages.runbooks import checklist_blocks, checklist_text
@@ -185,9 +186,9 @@ class SlackNotifier:
         if not messages:
             return None
         message = messages[0]
-        return SlackMessage(
+        return captured_message(
             channel_id=channel_id,
             ts=ts,
             author_id=message.get("user") or message.get("bot_id"),
-            text=message.get("text") or "",
+            slack_text=message.get("text") or "",
         )

@@ -26,7 +26,7 @@ from bot.core.incidents.model import DeclareInput, Incident, Role, Severity
 from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
 from bot.core.incidents.ports import Notifier
 from bot.core.postmortem.analysis import ActionStatus
-from bot.core.timeline import TimelineEvent, TimelineKind
+from bot.core.timeline import TimelineEvent, TimelineKind, person
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -142,9 +142,13 @@ class IncidentService:
                         tx,
                         incident,
                         TimelineKind.ROLE,
-                        f"<@{data.reporter_id}> is commander (declared the incident)",
+                        f"{person(data.reporter_id)} is commander (declared the incident)",
                         actor=data.reporter_id,
-                        details={"role": Role.COMMANDER.value, "user": data.reporter_id},
+                        details={
+                            "role": Role.COMMANDER.value,
+                            "user": data.reporter_id,
+                            "user_ids": [data.reporter_id],
+                        },
                     )
         except DuplicateDeclaration:
             async with self.uow() as tx:
@@ -176,8 +180,8 @@ class IncidentService:
                 await self._save_step(
                     number,
                     {},
-                    "Invited " + ", ".join(f"<@{u}>" for u in sorted(members)),
-                    details={"event": "invited", "users": sorted(members)},
+                    "Invited " + ", ".join(person(u) for u in sorted(members)),
+                    details={"event": "invited", "user_ids": sorted(members)},
                 )
         if incident.card_ts is None:
             card_ts = await self.notifier.post_card(card=await self.card(number))
@@ -226,16 +230,22 @@ class IncidentService:
         async with self.uow() as tx:
             incident = await self._open_incident_in(tx, channel_id)
             previous = incident.role_holder(role)
+            replaced = previous if previous != user_id else None
             incident.assign_role(role, user_id)
             await tx.incidents.save(incident=incident)
             await self._record(
                 tx,
                 incident,
                 TimelineKind.ROLE,
-                f"<@{user_id}> is {role.value}"
-                + (f" (was <@{previous}>)" if previous and previous != user_id else ""),
+                f"{person(user_id)} is {role.value}"
+                + (f" (was {person(replaced)})" if replaced else ""),
                 actor=actor,
-                details={"role": role.value, "user": user_id, "previous": previous},
+                details={
+                    "role": role.value,
+                    "user": user_id,
+                    "previous": previous,
+                    "user_ids": [user_id, replaced] if replaced else [user_id],
+                },
             )
         await self.notifier.invite(channel_id=channel_id, user_ids=[user_id])
         await self.notifier.post_notice(
@@ -324,7 +334,12 @@ class IncidentService:
                     actor=message.author_id,
                     source=via,
                     summary=excerpt if len(excerpt) <= 500 else excerpt[:499] + "…",
-                    details={"added_by": added_by, "channel": message.channel_id, "ts": message.ts},
+                    details={
+                        "added_by": added_by,
+                        "channel": message.channel_id,
+                        "ts": message.ts,
+                        "user_ids": message.user_ids,
+                    },
                     permalink=message.permalink,
                     dedupe_key=f"slack_message:{message.channel_id}:{message.ts}",
                 )

@@ -60,7 +60,7 @@ from bot.core.postmortem.validation import (
     parse_root_cause,
     parse_slice,
 )
-from bot.core.timeline import Axis, TimelineEvent, TimelineKind, axis_of
+from bot.core.timeline import Axis, TimelineEvent, TimelineKind, axis_of, person
 from bot.core.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -627,7 +627,7 @@ class PostmortemService:
             incident.closed_at = now
             incident.mitigated_at = resolution.mitigated_at or incident.mitigated_at or now
             await tx.incidents.save(incident=incident)
-            closing = f"Incident closed by <@{actor}>"
+            closing = f"Incident closed by {person(actor)}"
             if flags:
                 closing += f" (closed anyway with {len(flags)} blocking review flag(s) open)"
             await tx.timeline.add(
@@ -638,7 +638,11 @@ class PostmortemService:
                     kind=TimelineKind.STATUS,
                     actor=actor,
                     summary=closing,
-                    details={"event": "closed", "overridden": [f.code for f in flags]},
+                    details={
+                        "event": "closed",
+                        "overridden": [f.code for f in flags],
+                        "user_ids": [actor],
+                    },
                     dedupe_key="status:closed",
                 )
             )

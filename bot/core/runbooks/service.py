@@ -18,7 +18,7 @@ from bot.core.incidents.service import IncidentService
 from bot.core.runbooks.model import ChecklistItem, Runbook, RunbookCatalog, RunbookPhase
 from bot.core.runbooks.notices import LeverPulled
 from bot.core.runbooks.phases import EntryState, PhaseRun
-from bot.core.timeline import TimelineEvent, TimelineKind
+from bot.core.timeline import TimelineEvent, TimelineKind, person
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 MAX_TRADE_OFF_LENGTH = 2000
@@ -236,7 +236,8 @@ class PhaseService:
             incident.phase, incident.phase_started_at = destination.name, now
             await tx.incidents.save(incident=incident)
             override = (
-                f" — advanced anyway by <@{actor}> with {len(open_items)} required item(s) open"
+                f" — advanced anyway by {person(actor)} with {len(open_items)} required "
+                "item(s) open"
                 if open_items
                 else ""
             )
@@ -251,6 +252,7 @@ class PhaseService:
                     "to": destination.name,
                     "override": bool(open_items),
                     "open_items": [item.id for item in open_items],
+                    "user_ids": [actor] if open_items else [],
                 },
             )
         if run.checklist_ts:
@@ -333,7 +335,7 @@ class PhaseService:
             await self._record(
                 tx,
                 incident,
-                f"Stabilization: {lever.title} — authorized by <@{authorized_by}>; "
+                f"Stabilization: {lever.title} — authorized by {person(authorized_by)}; "
                 f"trade-off: {trade_off}",
                 actor=actor,
                 kind=TimelineKind.STABILIZATION,
@@ -342,6 +344,7 @@ class PhaseService:
                     "phase": phase,
                     "authorized_by": authorized_by,
                     "trade_off": trade_off,
+                    "user_ids": [authorized_by],
                 },
             )
         await self.notifier.post_notice(
