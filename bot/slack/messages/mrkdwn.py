@@ -1,8 +1,12 @@
-"""Other people's words inside Slack markup, made inert.
+"""People's words across the border of Slack markup, both ways.
 
-Change summaries, alert annotations and versions come from producers and forms. Slack reads
-`<!channel>`, `<@U…>` and `<url|label>` in mrkdwn, so unescaped they could ping a whole channel
-or dress a link up as something else. Slack's own rule: escape &, < and > — nothing more.
+Out: titles, updates, change summaries and alert annotations come from people, producers and
+forms. Slack reads `<!channel>`, `<@U…>` and `<url|label>` in mrkdwn, so unescaped they could
+ping a whole channel or dress a link up as something else. Slack's own rule: escape &, < and >
+— nothing more. `escape` is the one place that rule lives.
+
+In: a message people wrote in Slack reaches the core as plain words (`plain_words`), so the
+core never parses Slack markup.
 """
 
 from __future__ import annotations
