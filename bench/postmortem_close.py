@@ -16,10 +16,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.core.events import Notice
+from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import Category, HowDetected, Incident, Severity
 from bot.core.incidents.service import IncidentService
 from bot.core.postmortem.analysis import ActionCategory, ActionItem, AxisFinding, RootCause
+from bot.core.postmortem.notices import ClosingSummary
 from bot.core.postmortem.reader import PostmortemReader
 from bot.core.postmortem.service import PostmortemService
 from bot.core.postmortem.validation import ResolutionForm
@@ -45,14 +48,12 @@ class QuietSlack:
 
     async def invite(self, *, channel_id: str, user_ids: list[str]) -> None: ...
 
-    async def post_card(self, *, incident: Incident) -> str:
+    async def post_card(self, *, card: IncidentCard) -> str:
         return "1.0"
 
-    async def update_card(
-        self, *, incident: Incident, open_items: int = 0, unowned_items: int = 0
-    ) -> None: ...
+    async def update_card(self, *, card: IncidentCard) -> None: ...
 
-    async def post_notice(self, *, channel_id: str, text: str) -> None: ...
+    async def post_notice(self, *, notice: Notice) -> None: ...
 
     async def announce(self, *, incident: Incident) -> None: ...
 
@@ -63,7 +64,13 @@ class QuietSlack:
         return None
 
     async def upload_markdown(
-        self, *, channel_id: str, filename: str, title: str, content: str, comment: str
+        self,
+        *,
+        channel_id: str,
+        filename: str,
+        title: str,
+        content: str,
+        summary: ClosingSummary,
     ) -> None: ...
 
     async def archive_channel(self, *, channel_id: str) -> None: ...

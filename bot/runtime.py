@@ -67,10 +67,10 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     uow = SqlUnitOfWorkFactory(create_session_factory(engine))
     slack = make_slack_client(settings)
     runbooks = load_catalog(settings.runbooks_dir)
-    notifier = SlackNotifier(
-        slack, settings=settings, clock=clock, timebox_of=timebox_lookup(runbooks)
+    notifier = SlackNotifier(slack, settings=settings, clock=clock)
+    incidents = IncidentService(
+        uow=uow, notifier=notifier, clock=clock, timebox_of=timebox_lookup(runbooks)
     )
-    incidents = IncidentService(uow=uow, notifier=notifier, clock=clock)
     phases = PhaseService(
         uow=uow, notifier=notifier, incidents=incidents, catalog=runbooks, clock=clock
     )

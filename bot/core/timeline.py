@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -65,6 +67,13 @@ def is_control_plane(kind: TimelineKind) -> bool:
     return kind in _AXIS_OF_KIND
 
 
+def person(user_id: str) -> str:
+    """How a summary names someone: `@` and their user id (`@U04AB`), plain words any reader
+    can show as they are. Readers that know names swap it for one (`named_summary`); the event
+    lists everyone its summary names in `details["user_ids"]`."""
+    return f"@{user_id}"
+
+
 class TimelineEvent(BaseModel):
     """One line of an incident's timeline. `occurred_at` is when it happened in the world,
     `recorded_at` when the bot learned of it; a pinned message keeps its original time."""
@@ -83,3 +92,16 @@ class TimelineEvent(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
     permalink: str | None = None
     dedupe_key: str | None = None
+
+    @property
+    def user_ids(self) -> list[str]:
+        """Everyone the summary names (see `person`)."""
+        return [str(user) for user in self.details.get("user_ids") or []]
+
+    def named_summary(self, name_of: Callable[[str], str]) -> str:
+        """The summary with each person it names written as `name_of(user_id)`."""
+        ids = sorted(set(self.user_ids), key=len, reverse=True)  # U12 before U1
+        if not ids:
+            return self.summary
+        named = re.compile("@(" + "|".join(map(re.escape, ids)) + ")(?![A-Za-z0-9])")
+        return named.sub(lambda found: name_of(found[1]), self.summary)

@@ -95,7 +95,8 @@ async def _run(database_url: str) -> tuple[str, str, PostmortemDocument]:
         incident = await _play(rig, clock)
         timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
         postmortem = await rig.runtime.deps.postmortems.document(incident.number or 0)
-    return emulator.transcript(), render_timeline(incident, timeline), postmortem
+    names = {user.id: user.name for user in emulator.users}
+    return emulator.transcript(), render_timeline(incident, timeline, names), postmortem
 
 
 async def _play(rig: Rehearsal, clock: DemoClock) -> Incident:
@@ -294,12 +295,13 @@ async def _pull_lever(
     await rig.slack.settle()
 
 
-def render_timeline(incident: Incident, events: list[TimelineEvent]) -> str:
+def render_timeline(incident: Incident, events: list[TimelineEvent], names: dict[str, str]) -> str:
     lines = [f"# Timeline of incident #{incident.number}: {incident.title}", ""]
     for event in events:
         when = event.occurred_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         axis = f" [{event.axis.value}]" if event.axis else ""
         link = f" ({event.permalink})" if event.permalink else ""
         who = f" — {event.actor}" if event.actor else ""
-        lines.append(f"- {when} · {event.kind.value}{axis}: {event.summary}{who}{link}")
+        summary = event.named_summary(lambda user_id: "@" + names.get(user_id, user_id))
+        lines.append(f"- {when} · {event.kind.value}{axis}: {summary}{who}{link}")
     return "\n".join(lines) + "\n"

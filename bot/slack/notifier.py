@@ -8,7 +8,6 @@ message shapes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -16,17 +15,20 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.core.clock import Clock
+from bot.core.events import Notice
+from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import Incident, channel_name
 from bot.core.reminders.rules import DueReminder
 from bot.core.runbooks.service import ChecklistView
 from bot.slack.messages.incidents import announcement_text, card_blocks, card_text
-from bot.slack.messages.reminders import reminder_blocks
+from bot.slack.messages.mrkdwn import captured_message
+from bot.slack.messages.notices import notice_text
+from bot.slack.messages.reminders import reminder_blocks, reminder_text
 from bot.slack.messages.runbooks import checklist_blocks, checklist_text
 
 log = logging.getLogger(__name__)
@@ -59,12 +61,10 @@ class SlackNotifier:
         *,
         settings: Settings,
         clock: Clock,
-        timebox_of: Callable[[Incident], int | None] = lambda incident: None,
     ) -> None:
         self._client = client
         self._settings = settings
         self._clock = clock
-        self._timebox_of = timebox_of
 
     async def create_channel(self, *, incident: Incident) -> tuple[str, str]:
         assert incident.number is not None
@@ -95,39 +95,28 @@ class SlackNotifier:
             if _error_code(exc) not in ("already_in_channel", "cant_invite_self"):
                 raise
 
-    async def post_card(self, *, incident: Incident) -> str:
+    async def post_card(self, *, card: IncidentCard) -> str:
+        incident = card.incident
         assert incident.channel_id is not None
         response = await self._client.chat_postMessage(
             channel=incident.channel_id,
             text=card_text(incident),
-            blocks=self._card(incident),
+            blocks=card_blocks(card, now=self._clock.now()),
             unfurl_links=False,
         )
         ts = str(response["ts"])
         await self._client.pins_add(channel=incident.channel_id, timestamp=ts)
         return ts
 
-    async def update_card(
-        self, *, incident: Incident, open_items: int = 0, unowned_items: int = 0
-    ) -> None:
+    async def update_card(self, *, card: IncidentCard) -> None:
+        incident = card.incident
         if incident.channel_id is None or incident.card_ts is None:
             return
         await self._client.chat_update(
             channel=incident.channel_id,
             ts=incident.card_ts,
             text=card_text(incident),
-            blocks=self._card(incident, open_items=open_items, unowned_items=unowned_items),
-        )
-
-    def _card(
-        self, incident: Incident, *, open_items: int = 0, unowned_items: int = 0
-    ) -> list[Block]:
-        return card_blocks(
-            incident,
-            now=self._clock.now(),
-            timebox_minutes=self._timebox_of(incident),
-            open_items=open_items,
-            unowned_items=unowned_items,
+            blocks=card_blocks(card, now=self._clock.now()),
         )
 
     async def post_checklist(self, *, view: ChecklistView) -> str:
@@ -157,14 +146,16 @@ class SlackNotifier:
         assert channel is not None
         response = await self._client.chat_postMessage(
             channel=channel,
-            text=reminder.text,
+            text=reminder_text(reminder),
             blocks=reminder_blocks(reminder),
             unfurl_links=False,
         )
         return str(response["ts"])
 
-    async def post_notice(self, *, channel_id: str, text: str) -> None:
-        await self._client.chat_postMessage(channel=channel_id, text=text, unfurl_links=False)
+    async def post_notice(self, *, notice: Notice) -> None:
+        await self._client.chat_postMessage(
+            channel=notice.channel_id, text=notice_text(notice), unfurl_links=False
+        )
 
     async def announce(self, *, incident: Incident) -> None:
         channel = self._settings.announce_channel
@@ -195,9 +186,9 @@ class SlackNotifier:
         if not messages:
             return None
         message = messages[0]
-        return SlackMessage(
+        return captured_message(
             channel_id=channel_id,
             ts=ts,
             author_id=message.get("user") or message.get("bot_id"),
-            text=message.get("text") or "",
+            slack_text=message.get("text") or "",
         )

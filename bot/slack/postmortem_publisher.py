@@ -14,6 +14,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.postmortem.notices import ClosingSummary
+from bot.slack.messages.postmortem import closing_summary_text
+
 log = logging.getLogger(__name__)
 
 MAX_CACHED_NAMES = 5_000
@@ -51,14 +54,20 @@ class SlackPostmortemPublisher:
         return None
 
     async def upload_markdown(
-        self, *, channel_id: str, filename: str, title: str, content: str, comment: str
+        self,
+        *,
+        channel_id: str,
+        filename: str,
+        title: str,
+        content: str,
+        summary: ClosingSummary,
     ) -> None:
         await self._client.files_upload_v2(
             channel=channel_id,
             content=content,
             filename=filename,
             title=title,
-            initial_comment=comment,
+            initial_comment=closing_summary_text(summary),
         )
 
     async def archive_channel(self, *, channel_id: str) -> None:

@@ -103,7 +103,9 @@ async def test_role_invites_the_person_updates_the_card_in_place_and_records_it(
     stored = await rig.runtime.deps.incidents.get(incident.number or 0)
     assert stored.role_holder(Role.COMMS) == BOB
     timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
-    assert any(e.kind is TimelineKind.ROLE and e.details.get("user") == BOB for e in timeline)
+    [role] = [e for e in timeline if e.kind is TimelineKind.ROLE and e.details.get("user") == BOB]
+    # Plain words naming Bob by id; readers put his name in.
+    assert (role.summary, role.user_ids) == (f"@{BOB} is comms", [BOB])
 
 
 @pytest.mark.parametrize(

@@ -113,3 +113,29 @@ async def test_shortcut_from_another_channel_asks_which_incident(
     said = [m.text for m in rig.emulator.messages(second.channel_id)]
     assert any(f"added a message from <#{general.id}>" in t for t in said)
     assert rig.emulator.rejections == []
+
+
+async def test_a_message_mentioning_people_is_kept_as_plain_words_naming_them(
+    rig: Rehearsal, declare: Declare
+) -> None:
+    incident = await declare()
+    general = rig.emulator.channel_by_name("general")
+    assert general is not None and incident.channel_id
+    said = "<@U0CAROL> the judge &amp; the index moved, see <https://ci.example/run/7|run 7>"
+    pinned = rig.emulator.post_user_message(incident.channel_id, BOB, said)
+    await rig.slack.react(incident.channel_id, pinned, user=ALICE)
+    # From another channel the message waits in the pick modal while the incident is chosen.
+    picked = rig.emulator.post_user_message(general.id, CAROL, "<@U0BOB> ran it again")
+    await rig.slack.message_shortcut(
+        CallbackId.TIMELINE_SHORTCUT, channel=general.id, message_ts=picked, user=ALICE
+    )
+    await rig.slack.settle()
+    [view] = rig.emulator.open_views(ALICE)
+    await rig.slack.submit_view(view.id, {"pick_incident": str(incident.number)}, user=ALICE)
+    await rig.slack.settle()
+
+    timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
+    assert [(e.summary, e.user_ids) for e in timeline if e.kind is TimelineKind.SLACK_MESSAGE] == [
+        ("@U0CAROL the judge & the index moved, see run 7 (https://ci.example/run/7)", [CAROL]),
+        ("@U0BOB ran it again", [BOB]),
+    ]

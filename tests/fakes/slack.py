@@ -108,7 +108,9 @@ class RecordingNotifier(CallLog):
 
     def notices_in(self, channel_id: str) -> int:
         """How many notices were posted in a channel (whatever they say)."""
-        return sum(1 for call in self.called("post_notice") if call["channel_id"] == channel_id)
+        return sum(
+            1 for call in self.called("post_notice") if call["notice"].channel_id == channel_id
+        )
 
 
 class RecordingChangeNotifier(CallLog):

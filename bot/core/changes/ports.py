@@ -57,7 +57,7 @@ class ChangeRepository(Protocol):
 
 
 class ChangeNotifier(Protocol):
-    """What the change ledger asks of Slack (bot/slack_change_notifier.py implements it).
+    """What the change ledger asks of Slack (bot/slack/change_notifier.py implements it).
 
     It is handed facts, not text: changes and alerts carry producers' words, which only the
     Block Kit builders may turn into Slack markup (escaped, so nobody can ping a channel

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class SlackMessage(BaseModel):
+    """`text` is plain words: the Slack edge has already written mentions as
+    `bot.core.timeline.person` does and lists the people mentioned in `user_ids`."""
+
     channel_id: str
     ts: str
     author_id: str | None = None
     text: str = ""
+    user_ids: list[str] = Field(default_factory=list)
     permalink: str | None = None
 
     @property

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.core.events import Notice
+from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import Incident
 
@@ -40,17 +42,17 @@ class Notifier(Protocol):
 
     async def invite(self, *, channel_id: str, user_ids: list[str]) -> None: ...
 
-    async def post_card(self, *, incident: Incident) -> str:
+    async def post_card(self, *, card: IncidentCard) -> str:
         """Post and pin the incident card; return its message ts."""
         ...
 
-    async def update_card(
-        self, *, incident: Incident, open_items: int = 0, unowned_items: int = 0
-    ) -> None:
+    async def update_card(self, *, card: IncidentCard) -> None:
         """Re-render the pinned card in place."""
         ...
 
-    async def post_notice(self, *, channel_id: str, text: str) -> None: ...
+    async def post_notice(self, *, notice: Notice) -> None:
+        """Tell the notice's channel what happened (the edge words it)."""
+        ...
 
     async def announce(self, *, incident: Incident) -> None:
         """Tell the announce channel (if one is set) that the incident exists."""

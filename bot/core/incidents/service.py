@@ -20,12 +20,13 @@ from bot.core.errors import (
     InvalidInput,
     NotAnIncidentChannel,
 )
+from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import DeclareInput, Incident, Role, Severity
+from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
 from bot.core.incidents.ports import Notifier
 from bot.core.postmortem.analysis import ActionStatus
-from bot.core.text import inert
-from bot.core.timeline import TimelineEvent, TimelineKind
+from bot.core.timeline import TimelineEvent, TimelineKind, person
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class IncidentService:
     # Features that act once an incident's channel and card exist (the runbook's first
     # checklist, the what-changed digest) register here instead of being called from here.
     on_provisioned: list[Callable[[Incident], Awaitable[None]]] = field(default_factory=list)
+    # The current phase's timebox for the card; the runbook catalogue knows it (wired at start).
+    timebox_of: Callable[[Incident], int | None] = lambda incident: None
     _card_locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
 
     # -- reading ---------------------------------------------------------------------------
@@ -62,6 +65,21 @@ class IncidentService:
     async def list_open(self) -> list[Incident]:
         async with self.uow() as tx:
             return await tx.incidents.list_open()
+
+    async def card(self, number: int) -> IncidentCard:
+        """The facts the incident card shows, read fresh."""
+        async with self.uow() as tx:
+            incident = await tx.incidents.get(number=number)
+            if incident is None:
+                raise IncidentNotFound(number)
+            return await self._card(tx, incident)
+
+    async def card_for_channel(self, channel_id: str) -> IncidentCard:
+        async with self.uow() as tx:
+            incident = await tx.incidents.get_by_channel(channel_id=channel_id)
+            if incident is None:
+                raise NotAnIncidentChannel()
+            return await self._card(tx, incident)
 
     async def timeline(self, number: int) -> list[TimelineEvent]:
         async with self.uow() as tx:
@@ -124,9 +142,13 @@ class IncidentService:
                         tx,
                         incident,
                         TimelineKind.ROLE,
-                        f"<@{data.reporter_id}> is commander (declared the incident)",
+                        f"{person(data.reporter_id)} is commander (declared the incident)",
                         actor=data.reporter_id,
-                        details={"role": Role.COMMANDER.value, "user": data.reporter_id},
+                        details={
+                            "role": Role.COMMANDER.value,
+                            "user": data.reporter_id,
+                            "user_ids": [data.reporter_id],
+                        },
                     )
         except DuplicateDeclaration:
             async with self.uow() as tx:
@@ -158,11 +180,11 @@ class IncidentService:
                 await self._save_step(
                     number,
                     {},
-                    "Invited " + ", ".join(f"<@{u}>" for u in sorted(members)),
-                    details={"event": "invited", "users": sorted(members)},
+                    "Invited " + ", ".join(person(u) for u in sorted(members)),
+                    details={"event": "invited", "user_ids": sorted(members)},
                 )
         if incident.card_ts is None:
-            card_ts = await self.notifier.post_card(incident=incident)
+            card_ts = await self.notifier.post_card(card=await self.card(number))
             incident = await self._save_step(
                 number,
                 {"card_ts": card_ts},
@@ -208,20 +230,26 @@ class IncidentService:
         async with self.uow() as tx:
             incident = await self._open_incident_in(tx, channel_id)
             previous = incident.role_holder(role)
+            replaced = previous if previous != user_id else None
             incident.assign_role(role, user_id)
             await tx.incidents.save(incident=incident)
             await self._record(
                 tx,
                 incident,
                 TimelineKind.ROLE,
-                f"<@{user_id}> is {role.value}"
-                + (f" (was <@{previous}>)" if previous and previous != user_id else ""),
+                f"{person(user_id)} is {role.value}"
+                + (f" (was {person(replaced)})" if replaced else ""),
                 actor=actor,
-                details={"role": role.value, "user": user_id, "previous": previous},
+                details={
+                    "role": role.value,
+                    "user": user_id,
+                    "previous": previous,
+                    "user_ids": [user_id, replaced] if replaced else [user_id],
+                },
             )
         await self.notifier.invite(channel_id=channel_id, user_ids=[user_id])
         await self.notifier.post_notice(
-            channel_id=channel_id, text=f":bust_in_silhouette: <@{user_id}> is now {role.value}."
+            notice=RoleAssigned(channel_id=channel_id, user_id=user_id, role=role)
         )
         await self.refresh_card(incident.number)
         return incident
@@ -243,9 +271,9 @@ class IncidentService:
                 details={"from": previous.value, "to": severity.value},
             )
         await self.notifier.post_notice(
-            channel_id=channel_id,
-            text=f":rotating_light: Severity changed {previous.value} → {severity.value} "
-            f"by <@{actor}>.",
+            notice=SeverityChanged(
+                channel_id=channel_id, previous=previous, severity=severity, actor=actor
+            )
         )
         await self.refresh_card(incident.number)
         return incident
@@ -264,8 +292,7 @@ class IncidentService:
             await tx.incidents.save(incident=incident)
             await self._record(tx, incident, TimelineKind.UPDATE, text, actor=actor)
         await self.notifier.post_notice(
-            channel_id=channel_id,
-            text=f":loudspeaker: *Stakeholder update* from <@{actor}>:\n{inert(text)}",
+            notice=StakeholderUpdate(channel_id=channel_id, actor=actor, text=text)
         )
         await self.refresh_card(incident.number)
         return incident
@@ -307,7 +334,12 @@ class IncidentService:
                     actor=message.author_id,
                     source=via,
                     summary=excerpt if len(excerpt) <= 500 else excerpt[:499] + "…",
-                    details={"added_by": added_by, "channel": message.channel_id, "ts": message.ts},
+                    details={
+                        "added_by": added_by,
+                        "channel": message.channel_id,
+                        "ts": message.ts,
+                        "user_ids": message.user_ids,
+                    },
                     permalink=message.permalink,
                     dedupe_key=f"slack_message:{message.channel_id}:{message.ts}",
                 )
@@ -343,16 +375,21 @@ class IncidentService:
         async with self._card_locks.setdefault(number, asyncio.Lock()):
             async with self.uow() as tx:
                 incident = await tx.incidents.get(number=number)
-                items = await tx.action_items.list_for(incident_number=number)
-            if incident is not None:
-                open_items = [i for i in items if i.status is ActionStatus.OPEN]
-                await self.notifier.update_card(
-                    incident=incident,
-                    open_items=len(open_items),
-                    unowned_items=sum(1 for i in open_items if i.owner_id is None),
-                )
+                card = await self._card(tx, incident) if incident is not None else None
+            if card is not None:
+                await self.notifier.update_card(card=card)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    async def _card(self, tx: UnitOfWork, incident: Incident) -> IncidentCard:
+        items = await tx.action_items.list_for(incident_number=incident.number or 0)
+        open_items = [i for i in items if i.status is ActionStatus.OPEN]
+        return IncidentCard(
+            incident=incident,
+            timebox_minutes=self.timebox_of(incident),
+            open_items=len(open_items),
+            unowned_items=sum(1 for i in open_items if i.owner_id is None),
+        )
 
     async def _open_incident_in(self, tx: UnitOfWork, channel_id: str) -> Incident:
         incident = await tx.incidents.get_by_channel(channel_id=channel_id)

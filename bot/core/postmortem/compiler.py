@@ -25,7 +25,7 @@ from bot.core.postmortem.analysis import (
 from bot.core.postmortem.diagram import diagram_data
 from bot.core.postmortem.draft import CloseOverride, PostmortemInput
 from bot.core.postmortem.flags import RULE_BY_CODE, Flag, review
-from bot.core.postmortem.formatting import iso, number, plain_slack_text
+from bot.core.postmortem.formatting import iso, number
 from bot.core.postmortem.render import render_markdown
 from bot.core.timeline import TimelineEvent, axis_of, is_control_plane
 
@@ -82,6 +82,10 @@ class _Builder:
         if not user_id:
             return None
         return {"id": user_id, "name": self.names.get(user_id) or user_id}
+
+    def summary(self, event: TimelineEvent) -> str:
+        """The event's summary with the people it names as `@name`."""
+        return event.named_summary(lambda user_id: "@" + (self.names.get(user_id) or user_id))
 
     def incident_part(self) -> dict[str, Any]:
         inc = self.incident
@@ -273,7 +277,7 @@ class _Builder:
             "control_plane": is_control_plane(event.kind),
             "actor": self.person(event.actor),
             "source": event.source,
-            "summary": plain_slack_text(event.summary, self.names),
+            "summary": self.summary(event),
             "permalink": event.permalink,
         }
 
@@ -356,7 +360,7 @@ class _Builder:
         for event in self.events:
             axis = event.axis or axis_of(event.kind)
             prefix = f"[{axis_label(axis)}] " if axis and is_control_plane(event.kind) else ""
-            text = plain_slack_text(event.summary, self.names)
+            text = self.summary(event)
             events.append((as_utc(event.occurred_at), event.kind, prefix + text))
         return diagram_data(
             title=f"Incident {number_text}{self.incident.title}",

@@ -291,7 +291,7 @@ _BLAME_PHRASES = re.compile(
     re.IGNORECASE,
 )
 # A person reference next to a causal verb, in one sentence, names a person as the cause.
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>|(?<![\w.])@[A-Za-z][\w.-]*")
+_MENTION = re.compile(r"(?<![\w.])@[A-Za-z][\w.-]*")
 _CAUSAL = re.compile(
     r"\b(?:caused|causing|cause of|broke|broken by|mistake|forgot|neglected|failed to|"
     r"should have|messed up|screwed up|did not check|didn['\u2019]t check)\b",

@@ -8,7 +8,7 @@ form can hold raw values (ISO times, seconds) while the Markdown shows readable 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -147,23 +147,6 @@ def mermaid(value: Any, limit: int = 80) -> str:
 
 def mermaid_period(value: str) -> str:
     return mermaid(value).replace(":", "h")
-
-
-_SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
-_SLACK_CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
-_SLACK_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
-_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|([^>]*))?>")
-
-
-def plain_slack_text(text: str, names: Mapping[str, str]) -> str:
-    """A pinned Slack message as a reader of the document should see it: `<@U04AB>` becomes
-    `@dana`, `<https://x|the runbook>` becomes `the runbook (https://x)`."""
-    if "<" not in text:
-        return text  # most summaries: skip four regex passes
-    text = _SLACK_MENTION.sub(lambda m: "@" + (names.get(m[1]) or m[2] or m[1]), text)
-    text = _SLACK_CHANNEL.sub(lambda m: "#" + m[1], text)
-    text = _SLACK_SPECIAL.sub(lambda m: "@" + m[1], text)
-    return _SLACK_LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[2] else m[1], text)
 
 
 FILTERS: dict[str, Callable[..., Any]] = {

@@ -7,7 +7,6 @@ API need too, so they use it without building the whole bot.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +25,6 @@ from bot.core.postmortem.analysis import (
 from bot.core.postmortem.ports import UserDirectory
 from bot.core.timeline import TimelineEvent
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
-
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ class Analysis:
         for event in self.timeline:
             if event.actor:
                 ids.add(event.actor)
-            ids.update(_MENTION.findall(event.summary))
+            ids.update(event.user_ids)
         return sorted(ids)
 
 

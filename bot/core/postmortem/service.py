@@ -31,9 +31,18 @@ from bot.core.postmortem.analysis import (
     ActionStatus,
     CalibrationRecord,
     SliceImpact,
-    axis_label,
 )
-from bot.core.postmortem.formatting import duration
+from bot.core.postmortem.notices import (
+    ActionAdded,
+    ActionAssigned,
+    ActionCompleted,
+    ActionDropped,
+    ClosingSummary,
+    DetectionRecorded,
+    PostmortemNotUploaded,
+    RootCauseRecorded,
+    ScopeContradictsSeverity,
+)
 from bot.core.postmortem.ports import PostmortemPublisher
 from bot.core.postmortem.reader import Analysis, PostmortemDocument, PostmortemReader, load_analysis
 from bot.core.postmortem.scope_severity import scope_contradiction
@@ -51,8 +60,7 @@ from bot.core.postmortem.validation import (
     parse_root_cause,
     parse_slice,
 )
-from bot.core.text import inert
-from bot.core.timeline import Axis, TimelineEvent, TimelineKind, axis_of
+from bot.core.timeline import Axis, TimelineEvent, TimelineKind, axis_of, person
 from bot.core.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -309,20 +317,19 @@ class PostmortemService:
         draft = Analysis(incident=incident, detection=detection).draft()
         started, alarm = draft.regression_started_at(), draft.first_alarm_at()
         time_to_detect = alarm - started if started and alarm else None
-        how = detection.how.label.lower() if detection.how else "not recorded"
-        ttd = (
-            f"*time-to-detect {duration(time_to_detect.total_seconds())}* "
-            "(regression start → first credible alarm)"
-            if time_to_detect is not None
-            else "time-to-detect not computable yet: record the regression start and the "
-            "first credible alarm"
-        )
-        await self._notice(
-            incident,
-            f":mag: <@{actor}> recorded the detection of #{number}: {how}"
-            + (f", signal “{inert(detection.signal)}”" if detection.signal else "")
-            + f"; {ttd}.",
-        )
+        if incident.channel_id:
+            await self.notifier.post_notice(
+                notice=DetectionRecorded(
+                    channel_id=incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    how=detection.how,
+                    signal=detection.signal,
+                    time_to_detect_seconds=(
+                        time_to_detect.total_seconds() if time_to_detect is not None else None
+                    ),
+                )
+            )
         await self.incidents.refresh_card(number)
         return incident, time_to_detect
 
@@ -370,10 +377,14 @@ class PostmortemService:
         now = scope_contradiction(rows, incident.severity)
         # Said when it becomes true, not again on every row saved while it stays true (the
         # scope form shows it all along).
-        if now is not None and was is None:
-            await self._notice(
-                incident,
-                f":warning: *Scope vs severity on #{number}* ({incident.severity.value}): {now}",
+        if now is not None and was is None and incident.channel_id:
+            await self.notifier.post_notice(
+                notice=ScopeContradictsSeverity(
+                    channel_id=incident.channel_id,
+                    number=number,
+                    severity=incident.severity,
+                    explanation=now,
+                )
             )
         return ScopeSaved(incident=incident, rows=rows, contradiction=now)
 
@@ -384,13 +395,19 @@ class PostmortemService:
         async with self.reader.uow() as tx:
             incident = await self._open(tx, number)
             await tx.analysis.save_root_cause(incident_number=number, root_cause=root)
-        axes = ", ".join(
-            axis_label(f.axis) + (" (moved first)" if f.axis is root.first_axis else "")
-            for f in sorted(root.axes, key=lambda f: f.axis is not root.first_axis)
-        )
-        await self._notice(
-            incident, f":dart: <@{actor}> recorded the root cause of #{number}: {axes}."
-        )
+        if incident.channel_id:
+            await self.notifier.post_notice(
+                notice=RootCauseRecorded(
+                    channel_id=incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    axes=tuple(
+                        f.axis
+                        for f in sorted(root.axes, key=lambda f: f.axis is not root.first_axis)
+                    ),
+                    first_axis=root.first_axis,
+                )
+            )
         return incident
 
     # -- action items ------------------------------------------------------------------------
@@ -407,13 +424,19 @@ class PostmortemService:
                 return None
             stored = await tx.action_items.add(incident_number=number, item=item)
             position = len(await tx.action_items.list_for(incident_number=number))
-        owner = f"owner <@{stored.owner_id}>" if stored.owner_id else "no owner yet"
-        due = f", due {stored.due.isoformat()}" if stored.due else ""
-        await self._notice(
-            incident,
-            f":clipboard: <@{actor}> added action #{position} ({stored.category.label.lower()}): "
-            f"{inert(stored.title)} — {owner}{due}.",
-        )
+        if incident.channel_id:
+            await self.notifier.post_notice(
+                notice=ActionAdded(
+                    channel_id=incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    position=position,
+                    category=stored.category,
+                    title=stored.title,
+                    owner_id=stored.owner_id,
+                    due=stored.due,
+                )
+            )
         await self.incidents.refresh_card(number)
         return NumberedItem(incident=incident, position=position, item=stored)
 
@@ -437,13 +460,17 @@ class PostmortemService:
         changed = await self._change_action(
             number, item_id, lambda item: item.model_copy(update={"owner_id": owner_id})
         )
-        by = "took" if owner_id == actor else f"was assigned by <@{actor}>"
-        verb = f"<@{owner_id}> {by}"
-        await self._notice(
-            changed.incident,
-            f":bust_in_silhouette: {verb} action #{changed.position} of #{number}: "
-            f"{inert(changed.item.title)}.",
-        )
+        if changed.incident.channel_id:
+            await self.notifier.post_notice(
+                notice=ActionAssigned(
+                    channel_id=changed.incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    position=changed.position,
+                    owner_id=owner_id,
+                    title=changed.item.title,
+                )
+            )
         return changed
 
     async def take_action(self, *, number: int, item_id: int, actor: str) -> NumberedItem:
@@ -483,22 +510,33 @@ class PostmortemService:
             changed = await self._change_action(number, item_id, complete, once=once)
         except _Repeated:
             return None
-        await self._notice(
-            changed.incident,
-            f":white_check_mark: <@{actor}> completed action #{changed.position} of #{number}: "
-            f"{inert(changed.item.title)} — artefact: {changed.item.artefact_url}",
-        )
+        if changed.incident.channel_id:
+            await self.notifier.post_notice(
+                notice=ActionCompleted(
+                    channel_id=changed.incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    position=changed.position,
+                    title=changed.item.title,
+                    artefact_url=changed.item.artefact_url,
+                )
+            )
         return changed
 
     async def drop_action(self, *, number: int, item_id: int, actor: str) -> NumberedItem:
         changed = await self._change_action(
             number, item_id, lambda item: item.model_copy(update={"status": ActionStatus.DROPPED})
         )
-        await self._notice(
-            changed.incident,
-            f":wastebasket: <@{actor}> dropped action #{changed.position} of #{number}: "
-            f"{inert(changed.item.title)}.",
-        )
+        if changed.incident.channel_id:
+            await self.notifier.post_notice(
+                notice=ActionDropped(
+                    channel_id=changed.incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    position=changed.position,
+                    title=changed.item.title,
+                )
+            )
         return changed
 
     async def _change_action(
@@ -589,7 +627,7 @@ class PostmortemService:
             incident.closed_at = now
             incident.mitigated_at = resolution.mitigated_at or incident.mitigated_at or now
             await tx.incidents.save(incident=incident)
-            closing = f"Incident closed by <@{actor}>"
+            closing = f"Incident closed by {person(actor)}"
             if flags:
                 closing += f" (closed anyway with {len(flags)} blocking review flag(s) open)"
             await tx.timeline.add(
@@ -600,7 +638,11 @@ class PostmortemService:
                     kind=TimelineKind.STATUS,
                     actor=actor,
                     summary=closing,
-                    details={"event": "closed", "overridden": [f.code for f in flags]},
+                    details={
+                        "event": "closed",
+                        "overridden": [f.code for f in flags],
+                        "user_ids": [actor],
+                    },
                     dedupe_key="status:closed",
                 )
             )
@@ -640,16 +682,13 @@ class PostmortemService:
                 filename=f"incident-{number}-postmortem.md",
                 title=f"Postmortem: incident #{number} {incident.title}",
                 content=postmortem.markdown,
-                comment=summary,
+                summary=summary,
             )
         except Exception:
             # The postmortem is stored: say where to get it rather than lose the close.
             log.exception("could not upload the postmortem of incident #%s", number)
-            await self._notice(
-                incident,
-                f"{summary}\n:x: The file could not be uploaded; get it with "
-                f"`ai-incident postmortem {number}` or "
-                f"GET /api/v1/incidents/{number}/postmortem.md.",
+            await self.notifier.post_notice(
+                notice=PostmortemNotUploaded(channel_id=incident.channel_id, summary=summary)
             )
 
     # -- helpers -----------------------------------------------------------------------------
@@ -667,10 +706,6 @@ class PostmortemService:
         and of two deliveries only one gets it."""
         return await tx.processed_events.claim(event_id=key, received_at=self.clock.now())
 
-    async def _notice(self, incident: Incident, text: str) -> None:
-        if incident.channel_id:
-            await self.notifier.post_notice(channel_id=incident.channel_id, text=text)
-
 
 def _clean(text: str | None) -> str | None:
     text = (text or "").strip()
@@ -679,35 +714,21 @@ def _clean(text: str | None) -> str | None:
 
 def closing_summary(
     incident: Incident, postmortem: Postmortem, *, overridden: list[Flag], actor: str
-) -> str:
-    """The short message posted with the postmortem file."""
+) -> ClosingSummary:
+    """The facts of the message posted with the postmortem file."""
     data = postmortem.data
     times = data["times"]
     items = data["action_items"]
     live = [i for i in items if i["status"] != ActionStatus.DROPPED.value]
-    open_items = [i for i in live if i["status"] == ActionStatus.OPEN.value]
-    eval_items = [i for i in live if i["category"] == ActionCategory.EVAL_SET.value]
-    lines = [
-        f":closed_book: *Incident #{incident.number} is closed* by <@{actor}>. "
-        "The postmortem is attached.",
-        f"Time-to-detect {duration(times['time_to_detect']['seconds'])} · "
-        f"time-to-mitigate {duration(times['time_to_mitigate']['seconds'])} · "
-        f"{len(live)} action item(s), {len(eval_items)} on the eval set, {len(open_items)} open.",
-    ]
-    flags = postmortem.flags
-    if flags:
-        lines.append(f"Review flags still open: {len(flags)} — see the end of the document.")
-    else:
-        lines.append("No review flag is open.")
-    if overridden:
-        titles = ", ".join(f.title for f in overridden)
-        lines.append(
-            f":warning: Closed anyway by <@{actor}> with blocking flags open: {titles}. "
-            "This is recorded in the postmortem."
-        )
-    if postmortem.template_problem:
-        lines.append(
-            ":warning: The team's postmortem template failed, so the built-in one was used: "
-            f"{inert(postmortem.template_problem)}"
-        )
-    return "\n".join(lines)
+    return ClosingSummary(
+        number=incident.number or 0,
+        actor=actor,
+        time_to_detect_seconds=times["time_to_detect"]["seconds"],
+        time_to_mitigate_seconds=times["time_to_mitigate"]["seconds"],
+        action_items=len(live),
+        eval_set_items=sum(1 for i in live if i["category"] == ActionCategory.EVAL_SET.value),
+        open_items=sum(1 for i in live if i["status"] == ActionStatus.OPEN.value),
+        review_flags=len(postmortem.flags),
+        overridden=tuple(f.title for f in overridden),
+        template_problem=postmortem.template_problem,
+    )

@@ -15,6 +15,14 @@ from enum import StrEnum
 
 from bot.core.incidents.model import Incident, Severity
 from bot.core.postmortem.ports import ItemToChase
+from bot.core.reminders.notices import (
+    ItemOverdue,
+    ItemUnowned,
+    PhaseOverTimebox,
+    PostmortemStillOpen,
+    ReminderFacts,
+    UpdateOverdue,
+)
 from bot.core.runbooks.phases import PhaseRun
 
 
@@ -45,7 +53,7 @@ class DueReminder:
     key: str
     kind: ReminderKind
     incident_number: int
-    text: str
+    facts: ReminderFacts
     channel_id: str | None = None  # post in this channel…
     user_id: str | None = None  # …or DM this person
     subject: dict[str, str] = field(default_factory=dict)
@@ -79,7 +87,6 @@ def incident_reminders(
         return []
     commander = incident.commander_id
     due: list[DueReminder] = []
-    where = f"<#{incident.channel_id}>"
     if run is not None and run.id is not None and timebox_minutes is not None and not is_last_phase:
         late_at = run.started_at + timedelta(minutes=timebox_minutes)
         if now >= late_at:
@@ -90,9 +97,12 @@ def incident_reminders(
                     incident_number=incident.number,
                     user_id=commander,
                     channel_id=None if commander else incident.channel_id,
-                    text=f":hourglass: Incident #{incident.number} has been in *{run.phase}* "
-                    f"longer than its {timebox_minutes}-minute timebox. Move on with "
-                    f"`/ai-incident phase next` in {where}, or say why it needs longer.",
+                    facts=PhaseOverTimebox(
+                        number=incident.number,
+                        channel_id=incident.channel_id,
+                        phase=run.phase,
+                        timebox_minutes=timebox_minutes,
+                    ),
                     subject={"run": str(run.id), "phase": run.phase},
                 )
             )
@@ -110,9 +120,12 @@ def incident_reminders(
                     incident_number=incident.number,
                     user_id=commander,
                     channel_id=None if commander else incident.channel_id,
-                    text=f":loudspeaker: Incident #{incident.number} ({incident.severity.value}) "
-                    f"has had no stakeholder update for {int(threshold.total_seconds() // 60)} "
-                    f"minutes. Post one with `/ai-incident update` in {where}.",
+                    facts=UpdateOverdue(
+                        number=incident.number,
+                        channel_id=incident.channel_id,
+                        severity=incident.severity,
+                        minutes=int(threshold.total_seconds() // 60),
+                    ),
                     subject={"since": anchor.isoformat()},
                 )
             )
@@ -127,9 +140,11 @@ def incident_reminders(
                     incident_number=incident.number,
                     user_id=commander,
                     channel_id=None if commander else incident.channel_id,
-                    text=f":memo: Incident #{incident.number} has been in post-incident for "
-                    f"{int(cadences.postmortem_after.total_seconds() // 3600)} hours and its "
-                    f"postmortem is still open. Close it with `/ai-incident close` in {where}.",
+                    facts=PostmortemStillOpen(
+                        number=incident.number,
+                        channel_id=incident.channel_id,
+                        hours=int(cadences.postmortem_after.total_seconds() // 3600),
+                    ),
                     subject={"run": str(run.id)},
                 )
             )
@@ -160,8 +175,7 @@ def item_reminders(chase: ItemToChase, *, now: datetime, cadences: Cadences) -> 
                 kind=ReminderKind.UNOWNED_ITEM,
                 incident_number=number,
                 channel_id=chase.channel_id,
-                text=f":raising_hand: This action item of incident #{number} has no owner: "
-                f"*{item.title}*. Take it, or assign someone.",
+                facts=ItemUnowned(number=number, title=item.title),
                 subject=subject,
             )
         ]
@@ -174,9 +188,7 @@ def item_reminders(chase: ItemToChase, *, now: datetime, cadences: Cadences) -> 
             kind=ReminderKind.OVERDUE_ITEM,
             incident_number=number,
             user_id=item.owner_id,
-            text=f":alarm_clock: Your action item of incident #{number} was due "
-            f"{item.due.isoformat()}: *{item.title}*. Mark it done with its artefact, or "
-            "snooze it for a day.",
+            facts=ItemOverdue(number=number, title=item.title, due=item.due),
             subject=subject,
         )
     ]

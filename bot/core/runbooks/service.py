@@ -12,11 +12,13 @@ from typing import Protocol
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import IncidentClosed, InvalidInput, NotAnIncidentChannel
+from bot.core.events import Notice
 from bot.core.incidents.model import Incident
 from bot.core.incidents.service import IncidentService
 from bot.core.runbooks.model import ChecklistItem, Runbook, RunbookCatalog, RunbookPhase
+from bot.core.runbooks.notices import LeverPulled
 from bot.core.runbooks.phases import EntryState, PhaseRun
-from bot.core.timeline import TimelineEvent, TimelineKind
+from bot.core.timeline import TimelineEvent, TimelineKind, person
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 MAX_TRADE_OFF_LENGTH = 2000
@@ -64,7 +66,7 @@ class ChecklistNotifier(Protocol):
         """Re-render a posted checklist in place."""
         ...
 
-    async def post_notice(self, *, channel_id: str, text: str) -> None: ...
+    async def post_notice(self, *, notice: Notice) -> None: ...
 
 
 @dataclass
@@ -234,7 +236,8 @@ class PhaseService:
             incident.phase, incident.phase_started_at = destination.name, now
             await tx.incidents.save(incident=incident)
             override = (
-                f" — advanced anyway by <@{actor}> with {len(open_items)} required item(s) open"
+                f" — advanced anyway by {person(actor)} with {len(open_items)} required "
+                "item(s) open"
                 if open_items
                 else ""
             )
@@ -249,6 +252,7 @@ class PhaseService:
                     "to": destination.name,
                     "override": bool(open_items),
                     "open_items": [item.id for item in open_items],
+                    "user_ids": [actor] if open_items else [],
                 },
             )
         if run.checklist_ts:
@@ -331,7 +335,7 @@ class PhaseService:
             await self._record(
                 tx,
                 incident,
-                f"Stabilization: {lever.title} — authorized by <@{authorized_by}>; "
+                f"Stabilization: {lever.title} — authorized by {person(authorized_by)}; "
                 f"trade-off: {trade_off}",
                 actor=actor,
                 kind=TimelineKind.STABILIZATION,
@@ -340,12 +344,16 @@ class PhaseService:
                     "phase": phase,
                     "authorized_by": authorized_by,
                     "trade_off": trade_off,
+                    "user_ids": [authorized_by],
                 },
             )
         await self.notifier.post_notice(
-            channel_id=incident.channel_id,
-            text=f":construction: *{lever.title}* (authorized by <@{authorized_by}>)\n"
-            f"Trade-off: {trade_off}",
+            notice=LeverPulled(
+                channel_id=incident.channel_id,
+                lever_title=lever.title,
+                authorized_by=authorized_by,
+                trade_off=trade_off,
+            )
         )
 
     # -- reading ------------------------------------------------------------------------------

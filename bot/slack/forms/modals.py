@@ -186,6 +186,7 @@ def pick_incident_modal(incidents: Sequence[Incident], *, message: SlackMessage)
             ts=message.ts,
             author_id=message.author_id,
             text=truncate(message.text, 2500),
+            user_ids=message.user_ids,
         ).encode(),
         blocks=[
             InputBlock(

@@ -52,6 +52,7 @@ class PinMessageState(ModalState):
     ts: str
     author_id: str | None = None
     text: str = ""
+    user_ids: list[str] = []  # mentioned in the text
 
 
 class LeverState(ModalState):

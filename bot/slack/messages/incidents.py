@@ -15,7 +15,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.model import Incident
+from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
 from bot.slack.ids import ActionId
 from bot.slack.messages.format import duration, mention, slack_date, truncate
 from bot.slack.messages.mrkdwn import escape
@@ -35,14 +37,9 @@ def card_text(incident: Incident) -> str:
     )
 
 
-def card_blocks(
-    incident: Incident,
-    *,
-    now: datetime,
-    timebox_minutes: int | None = None,
-    open_items: int = 0,
-    unowned_items: int = 0,
-) -> list[Block]:
+def card_blocks(card: IncidentCard, *, now: datetime) -> list[Block]:
+    """The card as pinned in the channel and as `status` answers it."""
+    incident, timebox_minutes = card.incident, card.timebox_minutes
     icon = _SEVERITY_ICON.get(incident.severity.value, "")
     status = "Open" if incident.is_open else "Closed"
     in_phase = ""
@@ -68,9 +65,9 @@ def card_blocks(
         fields.append(f"*Regression started*\n{slack_date(incident.regression_started_at)}")
     if incident.closed_at:
         fields.append(f"*Closed*\n{slack_date(incident.closed_at)}")
-    if open_items:
-        unowned = f" — :warning: {unowned_items} unowned" if unowned_items else ""
-        fields.append(f"*Open action items*\n{open_items}{unowned}")
+    if card.open_items:
+        unowned = f" — :warning: {card.unowned_items} unowned" if card.unowned_items else ""
+        fields.append(f"*Open action items*\n{card.open_items}{unowned}")
     blocks: list[Block] = [
         HeaderBlock(text=truncate(f"#{incident.number} {incident.title}", 150)),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields[:10]]),
@@ -122,3 +119,18 @@ def announcement_text(incident: Incident) -> str:
         f"({incident.severity.value}, {incident.category.label}). "
         f"Join <#{incident.channel_id}> to help."
     )
+
+
+def role_assigned_text(notice: RoleAssigned) -> str:
+    return f":bust_in_silhouette: <@{notice.user_id}> is now {notice.role.value}."
+
+
+def severity_changed_text(notice: SeverityChanged) -> str:
+    return (
+        f":rotating_light: Severity changed {notice.previous.value} → {notice.severity.value} "
+        f"by <@{notice.actor}>."
+    )
+
+
+def stakeholder_update_text(notice: StakeholderUpdate) -> str:
+    return f":loudspeaker: *Stakeholder update* from <@{notice.actor}>:\n{escape(notice.text)}"

@@ -13,14 +13,53 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
+from bot.core.reminders.notices import (
+    ItemOverdue,
+    ItemUnowned,
+    PhaseOverTimebox,
+    PostmortemStillOpen,
+    UpdateOverdue,
+)
 from bot.core.reminders.rules import DueReminder, ReminderKind
 from bot.slack.forms.fields import item_ref
 from bot.slack.ids import ActionId
 from bot.slack.messages.format import truncate
+from bot.slack.messages.mrkdwn import escape
+
+
+def reminder_text(reminder: DueReminder) -> str:
+    match reminder.facts:
+        case PhaseOverTimebox(number=number, channel_id=channel, phase=phase, timebox_minutes=m):
+            return (
+                f":hourglass: Incident #{number} has been in *{phase}* longer than its "
+                f"{m}-minute timebox. Move on with `/ai-incident phase next` in <#{channel}>, "
+                "or say why it needs longer."
+            )
+        case UpdateOverdue(number=number, channel_id=channel, severity=severity, minutes=m):
+            return (
+                f":loudspeaker: Incident #{number} ({severity.value}) has had no stakeholder "
+                f"update for {m} minutes. Post one with `/ai-incident update` in <#{channel}>."
+            )
+        case PostmortemStillOpen(number=number, channel_id=channel, hours=hours):
+            return (
+                f":memo: Incident #{number} has been in post-incident for {hours} hours and its "
+                f"postmortem is still open. Close it with `/ai-incident close` in <#{channel}>."
+            )
+        case ItemUnowned(number=number, title=title):
+            return (
+                f":raising_hand: This action item of incident #{number} has no owner: "
+                f"*{escape(title)}*. Take it, or assign someone."
+            )
+        case ItemOverdue(number=number, title=title, due=due):
+            return (
+                f":alarm_clock: Your action item of incident #{number} was due "
+                f"{due.isoformat()}: *{escape(title)}*. Mark it done with its artefact, or "
+                "snooze it for a day."
+            )
 
 
 def reminder_blocks(reminder: DueReminder) -> list[Block]:
-    blocks: list[Block] = [SectionBlock(text=truncate(reminder.text, 3000))]
+    blocks: list[Block] = [SectionBlock(text=truncate(reminder_text(reminder), 3000))]
     if "item" in reminder.subject:
         ref = item_ref(reminder.incident_number, int(reminder.subject["item"]))
         if reminder.kind is ReminderKind.UNOWNED_ITEM:

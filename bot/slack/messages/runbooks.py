@@ -22,9 +22,11 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.runbooks.model import ChecklistItem, ExitCriterion
+from bot.core.runbooks.notices import LeverPulled
 from bot.core.runbooks.service import ChecklistView
 from bot.slack.ids import ActionId
 from bot.slack.messages.format import duration, slack_date, truncate
+from bot.slack.messages.mrkdwn import escape
 
 ENTRY_BLOCK_PREFIX = "entry"
 LEVER_BLOCK_PREFIX = "lever"
@@ -184,3 +186,10 @@ def advance_refused_blocks(
             ]
         ),
     ]
+
+
+def lever_pulled_text(notice: LeverPulled) -> str:
+    return (
+        f":construction: *{notice.lever_title}* (authorized by <@{notice.authorized_by}>)\n"
+        f"Trade-off: {escape(notice.trade_off)}"
+    )

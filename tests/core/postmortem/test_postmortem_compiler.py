@@ -308,8 +308,10 @@ def test_a_template_that_fails_to_render_falls_back_and_names_the_line(
     assert "owner_handle" in postmortem.template_problem
 
 
-def test_pinned_slack_messages_read_as_plain_text(medical_triage_draft: PostmortemInput) -> None:
-    medical_triage_draft.user_names["U04SOFIA"] = "sofia"
+def test_people_named_on_the_timeline_read_by_their_names(
+    medical_triage_draft: PostmortemInput,
+) -> None:
+    medical_triage_draft.user_names.update({"U04SOFIA": "sofia", "U04SOFIAB": "sofia b"})
     medical_triage_draft.timeline.append(
         TimelineEvent(
             incident_number=27,
@@ -317,13 +319,14 @@ def test_pinned_slack_messages_read_as_plain_text(medical_triage_draft: Postmort
             recorded_at=datetime(2024, 5, 13, 12, 5, tzinfo=UTC),
             kind=TimelineKind.SLACK_MESSAGE,
             actor="U04SOFIA",
-            summary="<@U04SOFIA> follow <https://runbooks.example/triage|the triage runbook>",
+            summary="@U04SOFIAB and @U04SOFIA follow the triage runbook; ping @U0GONE",
+            details={"user_ids": ["U04SOFIA", "U04SOFIAB", "U0GONE"]},
         )
     )
 
     postmortem = compile_postmortem(medical_triage_draft, now=NOW)
 
-    expected = "@sofia follow the triage runbook (https://runbooks.example/triage)"
+    expected = "@sofia b and @sofia follow the triage runbook; ping @U0GONE"
     assert f"| 2024-05-13 12:00 | slack_message |  | {expected} | @sofia |" in postmortem.markdown
     assert expected in [e["summary"] for e in postmortem.data["timeline"]["events"]]
 

@@ -274,8 +274,8 @@ def test_a_person_named_as_the_cause_is_blame(legal_rag_draft: PostmortemInput) 
     assert flag.where == "root_cause.what_changed.data"
 
 
-def test_a_slack_mention_as_the_cause_is_blame(legal_rag_draft: PostmortemInput) -> None:
-    legal_rag_draft.action_items[0].title = "Stop <@U0X1> from causing index drift"
+def test_a_mention_as_the_cause_is_blame(legal_rag_draft: PostmortemInput) -> None:
+    legal_rag_draft.action_items[0].title = "Stop @U0X1 from causing index drift"
 
     assert "blame_language" in codes(legal_rag_draft)
 

@@ -131,6 +131,7 @@ async def test_a_lever_is_recorded_with_who_authorized_it_and_what_it_costs() ->
         "phase": "scope",
         "authorized_by": ALICE,
         "trade_off": "Refund questions go to humans for a day",
+        "user_ids": [ALICE],
     }
     assert core.slack.notices_in(channel) == 1
 

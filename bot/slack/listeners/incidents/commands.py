@@ -7,7 +7,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import InvalidInput
 from bot.core.incidents.model import Role, Severity
-from bot.core.runbooks.timeboxes import timebox_lookup
 from bot.deps import Deps
 from bot.slack.forms.modals import declare_modal, update_modal
 from bot.slack.listeners.command_registry import Invocation
@@ -46,13 +45,8 @@ async def list_open(
 async def status(
     inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
 ) -> None:
-    incident = await deps.incidents.for_channel(inv.channel_id)
-    await respond(
-        text=card_text(incident),
-        blocks=card_blocks(
-            incident, now=deps.clock.now(), timebox_minutes=timebox_lookup(deps.runbooks)(incident)
-        ),
-    )
+    card = await deps.incidents.card_for_channel(inv.channel_id)
+    await respond(text=card_text(card.incident), blocks=card_blocks(card, now=deps.clock.now()))
 
 
 async def log(inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient) -> None:

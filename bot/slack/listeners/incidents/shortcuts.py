@@ -14,6 +14,7 @@ from bot.deps import Deps
 from bot.slack.forms.modals import loading_modal, pick_incident_modal
 from bot.slack.guard import guarded
 from bot.slack.ids import CallbackId
+from bot.slack.messages.mrkdwn import captured_message
 
 
 async def add_message_to_incident(
@@ -39,11 +40,11 @@ async def add_message_to_incident(
 
 def message_from_payload(body: dict[str, Any]) -> SlackMessage:
     message = body.get("message") or {}
-    return SlackMessage(
+    return captured_message(
         channel_id=body["channel"]["id"],
         ts=message["ts"],
         author_id=message.get("user") or message.get("bot_id"),
-        text=message.get("text") or "",
+        slack_text=message.get("text") or "",
     )
 
 

@@ -103,7 +103,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
         state = PinMessageState.decode(view.get("private_metadata"))
         incident = await deps.incidents.get(int(number))
         message = SlackMessage(
-            channel_id=state.channel_id, ts=state.ts, author_id=state.author_id, text=state.text
+            channel_id=state.channel_id,
+            ts=state.ts,
+            author_id=state.author_id,
+            text=state.text,
+            user_ids=state.user_ids,
         )
         await add_message_to_incident(
             deps, client, incident=incident, message=message, user_id=body["user"]["id"]

@@ -1,0 +1,113 @@
+"""Every notice the core hands out has Slack wording, and people's words in it cannot ping."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.core.events import Notice
+from bot.core.incidents.model import HowDetected, Role, Severity
+from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
+from bot.core.postmortem.analysis import ActionCategory
+from bot.core.postmortem.notices import (
+    ActionAdded,
+    ActionAssigned,
+    ActionCompleted,
+    ActionDropped,
+    ClosingSummary,
+    DetectionRecorded,
+    PostmortemNotUploaded,
+    RootCauseRecorded,
+    ScopeContradictsSeverity,
+)
+from bot.core.reminders.notices import ItemOverdue, ItemUnowned, ReminderFacts
+from bot.core.reminders.rules import DueReminder, ReminderKind
+from bot.core.runbooks.notices import LeverPulled
+from bot.core.timeline import Axis
+from bot.slack.messages.notices import notice_text
+from bot.slack.messages.reminders import reminder_text
+
+WORDS = "ship it <!channel> & <@U0ALL>"  # typed by someone, meant as text
+SAFE = "ship it &lt;!channel&gt; &amp; &lt;@U0ALL&gt;"
+C, N = "C0INC", 7
+SUMMARY = ClosingSummary(
+    number=N,
+    actor="U0A",
+    time_to_detect_seconds=3_600,
+    time_to_mitigate_seconds=None,
+    action_items=2,
+    eval_set_items=1,
+    open_items=1,
+    review_flags=0,
+    overridden=(),
+    template_problem=WORDS,
+)
+
+# One of each notice, carrying people's words wherever the notice has any.
+NOTICES: list[Notice] = [
+    RoleAssigned(channel_id=C, user_id="U0B", role=Role.COMMS),
+    SeverityChanged(channel_id=C, previous=Severity.S2, severity=Severity.S1, actor="U0A"),
+    StakeholderUpdate(channel_id=C, actor="U0A", text=WORDS),
+    LeverPulled(
+        channel_id=C, lever_title="Disable citations", authorized_by="U0A", trade_off=WORDS
+    ),
+    DetectionRecorded(
+        channel_id=C,
+        number=N,
+        actor="U0A",
+        how=HowDetected.USER_REPORT,
+        signal=WORDS,
+        time_to_detect_seconds=None,
+    ),
+    ScopeContradictsSeverity(channel_id=C, number=N, severity=Severity.S3, explanation=WORDS),
+    RootCauseRecorded(
+        channel_id=C, number=N, actor="U0A", axes=(Axis.DATA, Axis.MODEL), first_axis=Axis.DATA
+    ),
+    ActionAdded(
+        channel_id=C,
+        number=N,
+        actor="U0A",
+        position=1,
+        category=ActionCategory.CODE,
+        title=WORDS,
+        owner_id=None,
+        due=date(2026, 1, 2),
+    ),
+    ActionAssigned(channel_id=C, number=N, actor="U0A", position=1, owner_id="U0B", title=WORDS),
+    ActionCompleted(
+        channel_id=C, number=N, actor="U0A", position=1, title=WORDS, artefact_url="https://x"
+    ),
+    ActionDropped(channel_id=C, number=N, actor="U0A", position=1, title=WORDS),
+    PostmortemNotUploaded(channel_id=C, summary=SUMMARY),
+]
+
+
+def _all_notice_types(base: type[Notice] = Notice) -> set[type[Notice]]:
+    found: set[type[Notice]] = set()
+    for sub in base.__subclasses__():
+        found |= {sub} | _all_notice_types(sub)
+    return found
+
+
+def test_every_notice_type_is_worded_here() -> None:
+    assert {type(n) for n in NOTICES} == _all_notice_types()
+
+
+@pytest.mark.parametrize("notice", NOTICES, ids=lambda n: type(n).__name__)
+def test_people_s_words_in_a_notice_cannot_ping_anyone(notice: Notice) -> None:
+    text = notice_text(notice)
+
+    assert "<!channel>" not in text and "<@U0ALL>" not in text
+    if WORDS in repr(notice):
+        assert SAFE in text
+
+
+def test_reminders_escape_item_titles() -> None:
+    cases: list[tuple[ReminderKind, ReminderFacts]] = [
+        (ReminderKind.UNOWNED_ITEM, ItemUnowned(number=N, title=WORDS)),
+        (ReminderKind.OVERDUE_ITEM, ItemOverdue(number=N, title=WORDS, due=date(2026, 1, 2))),
+    ]
+    for kind, facts in cases:
+        reminder = DueReminder(key="k", kind=kind, incident_number=N, facts=facts)
+        assert SAFE in reminder_text(reminder)
