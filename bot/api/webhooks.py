@@ -19,8 +19,8 @@ from bot.api.auth import ApiAuth
 from bot.api.changes import change_json
 from bot.api.incidents import incident_json
 from bot.api.json_io import endpoint, invalid_field, parse_json, read_body
+from bot.core.changes.langfuse import DEFAULT_WATCHED_LABELS
 from bot.core.changes.model import check_http_url
-from bot.core.changes.webhooks import DEFAULT_WATCHED_LABELS
 
 if TYPE_CHECKING:
     from bot.deps import Deps

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.changes.alertmanager import AlertRecord
 from bot.core.changes.digest import Digest
 from bot.core.changes.model import Change
-from bot.core.changes.webhooks import AlertRecord
 from bot.core.incidents.model import Incident
 from bot.slack.messages.changes import (
     alerts_text,

@@ -424,7 +424,8 @@ def concerns_service(change: Change, service: str | None) -> bool:
     return change.service.casefold() == service.strip().casefold()
 
 
-def _shorten(text: str, limit: int) -> str:
+def one_line(text: str, limit: int) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -445,7 +446,7 @@ def change_headline(change: Change) -> str:
         line += f" ({change.service})"
     if change.summary and what != change.summary:
         line += f" — {change.summary}"
-    return _shorten(line, HEADLINE_MAX)
+    return one_line(line, HEADLINE_MAX)
 
 
 def change_timeline_event(

@@ -6,9 +6,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.changes.alertmanager import AlertRecord
 from bot.core.changes.digest import Digest
 from bot.core.changes.model import Change, ChangeKind
-from bot.core.changes.webhooks import AlertRecord
 from bot.core.incidents.model import Incident
 
 

@@ -1,6 +1,7 @@
 """Other systems' webhooks, onto the ledger and the timelines: Alertmanager and Langfuse.
 
-The parsing is pure (changes.webhooks); this is what the parsed payloads do. An Alertmanager
+The parsing is pure (changes.alertmanager, changes.langfuse); this is what the parsed payloads
+do. An Alertmanager
 group labelled for it opens an incident through IncidentService.declare — the same path as the
 modal, channel included — and every firing or resolved alert lands once on the timeline of the
 incidents it concerns. A Langfuse label move becomes a prompt change in the ledger, with the
@@ -14,17 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.core.changes.model import Change, ChangeKind
-from bot.core.changes.ports import ChangeNotifier
-from bot.core.changes.service import ChangeService
-from bot.core.changes.webhooks import (
-    DEFAULT_WATCHED_LABELS,
-    LANGFUSE_SOURCE,
+from bot.core.changes.alertmanager import (
     AlertRecord,
     alert_group_declare_key,
     alertmanager_intake,
+)
+from bot.core.changes.langfuse import (
+    DEFAULT_WATCHED_LABELS,
+    LANGFUSE_SOURCE,
     langfuse_prompt_change,
 )
+from bot.core.changes.model import Change, ChangeKind
+from bot.core.changes.ports import ChangeNotifier
+from bot.core.changes.service import ChangeService
 from bot.core.clock import Clock, SystemClock
 from bot.core.incidents.model import Incident
 from bot.core.incidents.service import IncidentService

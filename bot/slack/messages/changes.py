@@ -20,9 +20,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.core.changes.alertmanager import AlertRecord, AlertStatus
 from bot.core.changes.digest import AXIS_LABELS, Digest, DigestGroup
 from bot.core.changes.model import Change, change_headline
-from bot.core.changes.webhooks import AlertRecord, AlertStatus
 from bot.core.incidents.model import Incident
 from bot.slack.ids import ActionId
 from bot.slack.messages.format import slack_date, truncate
