@@ -6,7 +6,7 @@
 - Langfuse prompt-version webhooks: a watched label (by default `production`) landing on a
   version is a prompt change; everything else is acknowledged and ignored, with the reason.
 
-Bad payloads raise `pydantic.ValidationError`; `bot.core.changes.model.validation_errors` turns that
+Bad payloads raise `pydantic.ValidationError`; `bot.core.forms.validation_errors` turns that
 into the same `[{"field", "reason"}]` list the changes endpoint answers with.
 
 Labels Alertmanager users set on an alert rule (documented in docs/ingestion.md):

@@ -28,9 +28,9 @@ from jinja2 import (
     TemplateSyntaxError,
 )
 from jinja2.sandbox import SandboxedEnvironment
-from runbooks import shipped_dir
 
 from bot.core.postmortem.formatting import FILTERS
+from runbooks import shipped_dir
 
 TEMPLATE_NAME = "postmortem.md.j2"
 

@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.core.forms import LONG_TEXT_MAX
 from bot.core.incidents.model import HowDetected, Incident
 from bot.core.postmortem.analysis import (
     ContributingFactor,
@@ -34,17 +35,9 @@ from bot.core.postmortem.analysis import (
     axis_label,
 )
 from bot.core.postmortem.formatting import number, percent, signed
+from bot.core.postmortem.forms import MAX_SLICE_LABEL, evidence_field, what_changed_field
 from bot.core.postmortem.reader import Analysis
 from bot.core.postmortem.service import AxisSuggestion
-from bot.core.postmortem.validation import (
-    LONG_TEXT_MAX,
-    MAX_SLICE_LABEL,
-    DetectionField,
-    RootCauseField,
-    SliceField,
-    evidence_field,
-    what_changed_field,
-)
 from bot.core.timeline import Axis
 from bot.slack.forms.fields import (
     AnalysisState,
@@ -56,7 +49,14 @@ from bot.slack.forms.fields import (
     select_input,
     text_input,
 )
-from bot.slack.ids import ActionId, CallbackId, PostmortemForm
+from bot.slack.ids import (
+    ActionId,
+    CallbackId,
+    DetectionField,
+    PostmortemForm,
+    RootCauseField,
+    SliceField,
+)
 from bot.slack.messages.format import options, truncate
 from bot.slack.messages.mrkdwn import escape
 

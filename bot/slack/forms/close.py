@@ -20,17 +20,17 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.core.forms import LONG_TEXT_MAX
 from bot.core.postmortem import Flag
 from bot.core.postmortem.formatting import duration
 from bot.core.postmortem.reader import Analysis, PostmortemDocument
-from bot.core.postmortem.validation import LONG_TEXT_MAX, ResolutionField
 from bot.slack.forms.fields import (
     CloseState,
     block_id,
     datetime_input,
     text_input,
 )
-from bot.slack.ids import SLASH_COMMAND, ActionId, CallbackId, PostmortemForm
+from bot.slack.ids import SLASH_COMMAND, ActionId, CallbackId, PostmortemForm, ResolutionField
 from bot.slack.messages.format import options, slack_date, truncate
 from bot.slack.messages.mrkdwn import escape
 

@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.core.forms import SHORT_TEXT_MAX
 from bot.core.postmortem.analysis import (
     ActionCategory,
     ActionItem,
@@ -34,7 +35,6 @@ from bot.core.postmortem.analysis import (
 from bot.core.postmortem.flags import MIN_CALIBRATION_LABELS
 from bot.core.postmortem.formatting import number
 from bot.core.postmortem.reader import Analysis
-from bot.core.postmortem.validation import SHORT_TEXT_MAX, ActionField
 from bot.slack.forms.fields import (
     ActionItemState,
     AnalysisState,
@@ -45,7 +45,12 @@ from bot.slack.forms.fields import (
     select_input,
     text_input,
 )
-from bot.slack.ids import ActionId, CallbackId, PostmortemForm
+from bot.slack.ids import (
+    ActionField,
+    ActionId,
+    CallbackId,
+    PostmortemForm,
+)
 from bot.slack.messages.format import mention, slack_date, truncate
 from bot.slack.messages.mrkdwn import escape, optional_link
 

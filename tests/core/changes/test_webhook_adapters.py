@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.core.changes.model import ChangeKind, change_headline, validation_errors
+from bot.core.changes.model import ChangeKind, change_headline
 from bot.core.changes.webhooks import (
     AlertStatus,
     alertmanager_intake,
     langfuse_prompt_change,
     verify_langfuse_signature,
 )
+from bot.core.forms import validation_errors
 from bot.core.incidents.model import Category, HowDetected, Severity
 from bot.core.timeline import TimelineKind
 

@@ -9,8 +9,9 @@ from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.changes.model import Change, ChangeIn, ChangeKind, change_headline, validation_errors
+from bot.core.changes.model import Change, ChangeIn, ChangeKind, change_headline
 from bot.core.errors import InvalidInput
+from bot.core.forms import validation_errors
 from bot.deps import Deps
 from bot.slack.forms.change import ChangeState
 from bot.slack.guard import guarded
