@@ -46,7 +46,7 @@ def kind_label(kind: ChangeKind) -> str:
     return f"{kind.value} — {KIND_HELP[kind]} ({AXIS_LABELS[kind.axis]})"
 
 
-def change_modal(*, incident: Incident | None, origin_channel_id: str, now: datetime) -> View:
+def build(*, incident: Incident | None, origin_channel_id: str, now: datetime) -> View:
     options = [Option(value=kind.value, text=kind_label(kind)) for kind in ChangeKind]
     if incident is not None:
         where = (

@@ -11,7 +11,8 @@ from bot.core.errors import NotAnIncidentChannel
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import Incident
 from bot.deps import Deps
-from bot.slack.forms.modals import loading_modal, pick_incident_modal
+from bot.slack.forms import pick_incident as pick_incident_form
+from bot.slack.forms.message import loading_modal
 from bot.slack.guard import guarded
 from bot.slack.ids import CallbackId
 
@@ -76,7 +77,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         incidents = await deps.incidents.list_open()
         await client.views_update(
             view_id=opened["view"]["id"],
-            view=pick_incident_modal(incidents, message=message),
+            view=pick_incident_form.build(incidents, message=message),
         )
 
     app.shortcut(CallbackId.TIMELINE_SHORTCUT)(guarded(on_shortcut))

@@ -17,11 +17,14 @@ from bot.core.postmortem.analysis import ActionItem, ActionStatus
 from bot.core.postmortem.reader import Analysis
 from bot.core.postmortem.service import RecordNotFound
 from bot.deps import Deps
-from bot.slack.forms.analysis import scope_modal, slice_modal
+from bot.slack.forms import action_item as action_item_form
+from bot.slack.forms import action_items as action_items_form
+from bot.slack.forms import done as done_form
+from bot.slack.forms import scope as scope_form
+from bot.slack.forms import slice as slice_form
 from bot.slack.forms.fields import parse_ref
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId, CallbackId
-from bot.slack.messages.action_items import action_item_modal, action_items_modal, done_modal
 from bot.slack.messages.mrkdwn import escape
 
 
@@ -59,7 +62,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             analysis = await deps.postmortems.analysis_of(number)
             chased = await deps.reminders.last_chased(number)
             await client.views_update(
-                view_id=view_id, view=action_items_modal(analysis, chased=chased)
+                view_id=view_id, view=action_items_form.build(analysis, chased=chased)
             )
             return
         container = body.get("container") or {}
@@ -85,7 +88,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         number = int(_action(body)["value"])
         parent = _list_view_id(body, CallbackId.SCOPE_MODAL)
-        await _show(client, body, slice_modal(number, parent_view_id=parent))
+        await _show(client, body, slice_form.build(number, parent_view_id=parent))
 
     async def on_scope_edit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -95,7 +98,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if row is None:
             raise RecordNotFound("That scope row is gone (someone removed it).")
         parent = _list_view_id(body, CallbackId.SCOPE_MODAL)
-        await _show(client, body, slice_modal(number, row=row, parent_view_id=parent))
+        await _show(client, body, slice_form.build(number, row=row, parent_view_id=parent))
 
     async def on_scope_remove(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -105,7 +108,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         )
         view_id = _list_view_id(body, CallbackId.SCOPE_MODAL)
         if view_id is not None:
-            view = scope_modal(saved.incident, saved.rows, contradiction=saved.contradiction)
+            view = scope_form.build(saved.incident, saved.rows, contradiction=saved.contradiction)
             await client.views_update(view_id=view_id, view=view)
 
     # -- action items ----------------------------------------------------------------------
@@ -114,7 +117,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         number = int(_action(body)["value"])
         parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
-        await _show(client, body, action_item_modal(number, parent_view_id=parent))
+        await _show(client, body, action_item_form.build(number, parent_view_id=parent))
 
     async def on_item_done(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -123,7 +126,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if item.status is not ActionStatus.OPEN:
             raise RecordNotFound(f"Action #{position} is already {item.status.value}.")
         parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
-        await _show(client, body, done_modal(number, position, item, parent_view_id=parent))
+        await _show(client, body, done_form.build(number, position, item, parent_view_id=parent))
 
     async def on_item_take(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -167,7 +170,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         _, item = _item(await deps.postmortems.analysis_of(number), item_id)
         parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
-        await _show(client, body, action_item_modal(number, item=item, parent_view_id=parent))
+        await _show(client, body, action_item_form.build(number, item=item, parent_view_id=parent))
 
     app.action(ActionId.SCOPE_ADD_ROW)(guarded(on_scope_add))
     app.action(ActionId.SCOPE_EDIT_ROW)(guarded(on_scope_edit))

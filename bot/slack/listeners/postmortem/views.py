@@ -18,7 +18,6 @@ from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.forms import FieldErrors, FormInput, field_errors
-from bot.core.postmortem.flags import RULE_BY_CODE
 from bot.core.postmortem.forms import (
     ActionItemInput,
     CompletionInput,
@@ -26,12 +25,16 @@ from bot.core.postmortem.forms import (
     ResolutionInput,
     RootCauseInput,
     SliceInput,
-    evidence_field,
-    what_changed_field,
 )
-from bot.core.timeline import Axis
 from bot.deps import Deps
-from bot.slack.forms.analysis import scope_modal
+from bot.slack.forms import action_item as action_item_form
+from bot.slack.forms import action_items as action_items_form
+from bot.slack.forms import close as close_form
+from bot.slack.forms import detection as detection_form
+from bot.slack.forms import done as done_form
+from bot.slack.forms import root_cause as root_cause_form
+from bot.slack.forms import scope as scope_form
+from bot.slack.forms import slice as slice_form
 from bot.slack.forms.close import CLOSE_ANYWAY
 from bot.slack.forms.fields import (
     ActionItemState,
@@ -39,21 +42,16 @@ from bot.slack.forms.fields import (
     CloseState,
     DoneState,
     SliceState,
-    block_id,
     errors_for_view,
+    list_of,
+    text_of,
 )
 from bot.slack.guard import guarded
 from bot.slack.ids import (
-    ActionField,
     ActionId,
     CallbackId,
-    DetectionField,
     PostmortemForm,
-    ResolutionField,
-    RootCauseField,
-    SliceField,
 )
-from bot.slack.messages.action_items import action_items_modal
 from bot.slack.middleware import deps_of
 
 log = logging.getLogger(__name__)
@@ -62,123 +60,12 @@ Raw = dict[str, object]
 Values = Mapping[str, Any]
 
 
-def _value(values: Values, form: PostmortemForm, field: str) -> Any:
-    return values.get(block_id(form, field))
-
-
-def _text(values: Values, form: PostmortemForm, field: str) -> str | None:
-    value = _value(values, form, field)
-    return str(value) if value is not None else None
-
-
-def _list(values: Values, form: PostmortemForm, field: str) -> list[str]:
-    value = _value(values, form, field)
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
 # -- reading the forms ------------------------------------------------------------------------
-
-
-def detection_form(values: Values) -> Raw:
-    form = PostmortemForm.DETECTION
-    return dict(
-        how=_text(values, form, DetectionField.HOW),
-        signal=_text(values, form, DetectionField.SIGNAL),
-        signal_url=_text(values, form, DetectionField.SIGNAL_URL),
-        regression_started_at=_value(values, form, DetectionField.REGRESSION_STARTED_AT),
-        first_alarm_at=_value(values, form, DetectionField.FIRST_ALARM_AT),
-        what_we_missed=_text(values, form, DetectionField.WHAT_WE_MISSED),
-        alarm_ignored_or_misrouted=_text(values, form, DetectionField.ALARM_IGNORED_OR_MISROUTED),
-    )
-
-
-def slice_form(values: Values) -> Raw:
-    form = PostmortemForm.SLICE
-    return dict(
-        slice=_text(values, form, SliceField.SLICE),
-        metric=_text(values, form, SliceField.METRIC),
-        baseline=_text(values, form, SliceField.BASELINE),
-        incident_value=_text(values, form, SliceField.INCIDENT_VALUE),
-        users_affected=_text(values, form, SliceField.USERS_AFFECTED),
-        higher_is_better=_text(values, form, ActionId.SLICE_HIGHER_IS_BETTER) != "lower",
-    )
-
-
-def root_cause_form(values: Values) -> Raw:
-    form = PostmortemForm.ROOT_CAUSE
-    return dict(
-        axes=_list(values, form, RootCauseField.AXES),
-        first_axis=_text(values, form, RootCauseField.FIRST_AXIS),
-        what_changed={a.value: _text(values, form, what_changed_field(a)) for a in Axis},
-        evidence_url={a.value: _text(values, form, evidence_field(a)) for a in Axis},
-        why_not_caught=_text(values, form, RootCauseField.WHY_NOT_CAUGHT),
-        why_not_caught_text=_text(values, form, RootCauseField.WHY_NOT_CAUGHT_TEXT),
-        contributing_factors=_list(values, form, RootCauseField.CONTRIBUTING_FACTORS),
-        layer=_text(values, form, RootCauseField.LAYER),
-    )
-
-
-def action_item_form(values: Values) -> Raw:
-    form = PostmortemForm.ACTION
-    return dict(
-        category=_text(values, form, ActionField.CATEGORY),
-        title=_text(values, form, ActionField.TITLE),
-        owner_id=_text(values, form, ActionField.OWNER_ID),
-        due=_text(values, form, ActionField.DUE),
-        artefact_url=_text(values, form, ActionField.ARTEFACT_URL),
-        labels=_text(values, form, ActionField.LABELS),
-        kappa=_text(values, form, ActionField.KAPPA),
-        tpr=_text(values, form, ActionField.TPR),
-        tnr=_text(values, form, ActionField.TNR),
-        judge_version=_text(values, form, ActionField.JUDGE_VERSION),
-    )
-
-
-def completion_form(values: Values) -> Raw:
-    form = PostmortemForm.DONE
-    return dict(
-        artefact_url=_text(values, form, ActionField.ARTEFACT_URL),
-        labels=_text(values, form, ActionField.LABELS),
-        kappa=_text(values, form, ActionField.KAPPA),
-        tpr=_text(values, form, ActionField.TPR),
-        tnr=_text(values, form, ActionField.TNR),
-        judge_version=_text(values, form, ActionField.JUDGE_VERSION),
-    )
-
-
-def resolution_form(values: Values) -> Raw:
-    form = PostmortemForm.CLOSE
-    others = (_text(values, form, ActionId.EXIT_CRITERIA_OTHER) or "").splitlines()
-    return dict(
-        summary=_text(values, form, ResolutionField.SUMMARY),
-        mitigated_at=_value(values, form, ResolutionField.MITIGATED_AT),
-        exit_criteria_met=[
-            *_list(values, form, ResolutionField.EXIT_CRITERIA_MET),
-            *(line.strip() for line in others if line.strip()),
-        ],
-    )
 
 
 def once(view: dict[str, Any]) -> str:
     """A submission's key: Slack may deliver one submission twice (a double click)."""
     return f"view-submission:{view['id']}"
-
-
-def close_refusal(values: Values, state: CloseState) -> FieldErrors:
-    """A refusal when blocking flags were open as the form was opened and "close anyway" is
-    not ticked (the core refuses such a close too; this says it inside the modal)."""
-    anyway = CLOSE_ANYWAY in _list(values, PostmortemForm.CLOSE, ActionId.CLOSE_ANYWAY)
-    if state.blocking and not anyway:
-        titles = ", ".join(
-            RULE_BY_CODE[code].title if code in RULE_BY_CODE else code for code in state.blocking
-        )
-        return {
-            ActionId.CLOSE_ANYWAY: (
-                f"Blocking review flags are open: {titles}. Fix them first, or tick "
-                "“Close anyway” — that is recorded in the postmortem."
-            )
-        }
-    return {}
 
 
 # -- the listeners -------------------------------------------------------------------------------
@@ -223,7 +110,7 @@ async def refresh(
 
 
 async def action_list(deps: Deps, number: int) -> View:
-    return action_items_modal(
+    return action_items_form.build(
         await deps.postmortems.analysis_of(number),
         chased=await deps.reminders.last_chased(number),
     )
@@ -236,7 +123,7 @@ async def on_detection(
     form = await checked(
         ack,
         DetectionInput,
-        detection_form(context["values"]),
+        detection_form.read(context["values"]),
         form=PostmortemForm.DETECTION,
         view=view,
         now=deps.clock.now(),
@@ -259,7 +146,7 @@ async def on_slice(
 ) -> None:
     deps = deps_of(context)
     form = await checked(
-        ack, SliceInput, slice_form(context["values"]), form=PostmortemForm.SLICE, view=view
+        ack, SliceInput, slice_form.read(context["values"]), form=PostmortemForm.SLICE, view=view
     )
     if form is None:
         return
@@ -276,7 +163,7 @@ async def on_slice(
         )
 
     async def build() -> View:
-        return scope_modal(saved.incident, saved.rows, contradiction=saved.contradiction)
+        return scope_form.build(saved.incident, saved.rows, contradiction=saved.contradiction)
 
     await refresh(client, state.parent_view_id, build)
 
@@ -288,7 +175,7 @@ async def on_root_cause(
     form = await checked(
         ack,
         RootCauseInput,
-        root_cause_form(context["values"]),
+        root_cause_form.read(context["values"]),
         form=PostmortemForm.ROOT_CAUSE,
         view=view,
     )
@@ -314,7 +201,7 @@ async def on_action_item(
     form = await checked(
         ack,
         ActionItemInput,
-        action_item_form(context["values"]),
+        action_item_form.read(context["values"]),
         form=PostmortemForm.ACTION,
         view=view,
         now=deps.clock.now(),
@@ -347,7 +234,7 @@ async def on_done(
     done = await checked(
         ack,
         CompletionInput,
-        completion_form(context["values"]),
+        done_form.read(context["values"]),
         form=PostmortemForm.DONE,
         view=view,
         category=state.category,
@@ -372,23 +259,23 @@ async def on_close(
     form = await checked(
         ack,
         ResolutionInput,
-        resolution_form(values),
+        close_form.read(values),
         form=PostmortemForm.CLOSE,
         view=view,
-        extra=close_refusal(values, state),
+        extra=close_form.refusal(values, state),
         now=deps.clock.now(),
         regression_started_at=state.regression_started_at,
     )
     if form is None:
         return
     await ack()
-    anyway = CLOSE_ANYWAY in _list(values, PostmortemForm.CLOSE, ActionId.CLOSE_ANYWAY)
+    anyway = CLOSE_ANYWAY in list_of(values, PostmortemForm.CLOSE, ActionId.CLOSE_ANYWAY)
     await deps.postmortems.close(
         number=state.incident_number,
         actor=body["user"]["id"],
         form=form,
         close_anyway=anyway,
-        reason=_text(values, PostmortemForm.CLOSE, ActionId.CLOSE_REASON),
+        reason=text_of(values, PostmortemForm.CLOSE, ActionId.CLOSE_REASON),
         once=once(view),
     )
 

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.slack.forms.modals import lever_modal
+from bot.slack.forms import lever as lever_form
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId
 from bot.slack.listeners.runbooks.commands import answer_advance
@@ -59,7 +59,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         view = await deps.phases.checklist(_channel_of(body))
         lever = view.runbook.phase(phase).lever(lever_id)
         await client.views_open(
-            trigger_id=body["trigger_id"], view=lever_modal(view.incident, phase=phase, lever=lever)
+            trigger_id=body["trigger_id"],
+            view=lever_form.build(view.incident, phase=phase, lever=lever),
         )
 
     app.action(ActionId.CHECKLIST_TOGGLE)(guarded(on_toggle))
