@@ -1,0 +1,16 @@
+"""The change modal: record a control-plane change by hand."""
+
+from __future__ import annotations
+
+from form_support import NOW, incident, matches_golden
+
+from bot.slack.forms import change
+
+
+def test_the_change_form_matches_its_golden_json() -> None:
+    assert matches_golden(
+        "change", change.build(incident=incident(), origin_channel_id="C_INC7", now=NOW)
+    )
+    assert matches_golden(
+        "change_outside_incident", change.build(incident=None, origin_channel_id="C_X", now=NOW)
+    )
