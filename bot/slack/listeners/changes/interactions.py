@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.changes.model import Change, ChangeIn, ChangeKind, change_headline
@@ -18,6 +18,7 @@ from bot.slack.guard import guarded
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.messages.changes import mark_on_timeline, parse_add_button_value
 from bot.slack.messages.mrkdwn import escape
+from bot.slack.middleware import deps_of
 from bot.slack.payloads import view_value
 
 SLACK_SOURCE = "slack"
@@ -106,52 +107,64 @@ async def mark_in_digest(client: AsyncWebClient, body: dict[str, Any], value: st
     )
 
 
+async def on_change_submitted(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    deps = deps_of(context)
+    user_id = body["user"]["id"]
+    change, errors = parse_change_form(view, user_id=user_id, now=deps.clock.now())
+    if change is None:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    state = ChangeState.decode(view.get("private_metadata"))
+    recorded = await deps.changes.record(
+        [change], incident_number=state.incident_number, recorded_by=user_id
+    )
+    if recorded.new and state.incident_number in recorded.incidents:
+        return  # the incident channel, where they typed it, shows it
+    # Anywhere else, say where it went: nothing else in that channel will.
+    where = ", ".join(f"#{number}" for number in recorded.incidents)
+    text = (
+        f":white_check_mark: Recorded in the change ledger: "
+        f"{escape(change_headline(recorded.changes[0]))}"
+        + (f" — and on the timeline of {where}." if where else ".")
+    )
+    if not recorded.new:
+        text = ":white_check_mark: That change is already in the change ledger."
+    await client.chat_postEphemeral(channel=state.origin_channel_id, user=user_id, text=text)
+
+
+async def on_add_to_timeline(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    value = str(body["actions"][0]["value"])
+    try:
+        number, change_id = parse_add_button_value(value)
+    except ValueError:
+        raise InvalidInput("change", "this button does not name a change") from None
+    result = await deps.changes.add_to_timeline(
+        incident_number=number, change_id=change_id, actor=body["user"]["id"]
+    )
+    if not result.added:
+        await respond(
+            text=f"That change is already on the timeline of #{number}.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+    await mark_in_digest(client, body, value)
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_change_submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        user_id = body["user"]["id"]
-        change, errors = parse_change_form(view, user_id=user_id, now=deps.clock.now())
-        if change is None:
-            await ack(response_action="errors", errors=errors)
-            return
-        await ack()
-        state = ChangeState.decode(view.get("private_metadata"))
-        recorded = await deps.changes.record(
-            [change], incident_number=state.incident_number, recorded_by=user_id
-        )
-        if recorded.new and state.incident_number in recorded.incidents:
-            return  # the incident channel, where they typed it, shows it
-        # Anywhere else, say where it went: nothing else in that channel will.
-        where = ", ".join(f"#{number}" for number in recorded.incidents)
-        text = (
-            f":white_check_mark: Recorded in the change ledger: "
-            f"{escape(change_headline(recorded.changes[0]))}"
-            + (f" — and on the timeline of {where}." if where else ".")
-        )
-        if not recorded.new:
-            text = ":white_check_mark: That change is already in the change ledger."
-        await client.chat_postEphemeral(channel=state.origin_channel_id, user=user_id, text=text)
-
-    async def on_add_to_timeline(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        value = str(body["actions"][0]["value"])
-        try:
-            number, change_id = parse_add_button_value(value)
-        except ValueError:
-            raise InvalidInput("change", "this button does not name a change") from None
-        result = await deps.changes.add_to_timeline(
-            incident_number=number, change_id=change_id, actor=body["user"]["id"]
-        )
-        if not result.added:
-            await respond(
-                text=f"That change is already on the timeline of #{number}.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        await mark_in_digest(client, body, value)
-
     app.view(CallbackId.CHANGE_MODAL)(guarded(on_change_submitted))
     app.action(ActionId.DIGEST_ADD_TO_TIMELINE)(guarded(on_add_to_timeline))

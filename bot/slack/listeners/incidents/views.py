@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.incidents.chat_message import SlackMessage
@@ -15,6 +15,7 @@ from bot.slack.forms.state import DeclareState, IncidentState, PinMessageState
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.listeners.incidents.shortcuts import add_message_to_incident
+from bot.slack.middleware import deps_of
 from bot.slack.payloads import view_value
 
 
@@ -62,53 +63,69 @@ def _friendly(field: str, message: str) -> str:
     return message
 
 
+async def on_declare(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    deps = deps_of(context)
+    user_id = body["user"]["id"]
+    data, errors = parse_declare(view, user_id=user_id, deps=deps)
+    if data is None:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    incident, created = await deps.incidents.declare(data)
+    origin = DeclareState.decode(view.get("private_metadata")).origin_channel_id
+    if created and origin and origin != incident.channel_id:
+        await client.chat_postEphemeral(
+            channel=origin,
+            user=user_id,
+            text=f"Declared incident #{incident.number}: <#{incident.channel_id}>",
+        )
+
+
+async def on_update(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    text = view_value(view, BlockId.UPDATE_TEXT, ActionId.UPDATE_TEXT)
+    if not text:
+        await ack(response_action="errors", errors={BlockId.UPDATE_TEXT: "Write the update."})
+        return
+    await ack()
+    state = IncidentState.decode(view.get("private_metadata"))
+    await deps.incidents.post_update(
+        channel_id=state.channel_id, text=text, actor=body["user"]["id"]
+    )
+
+
+async def on_pick_incident(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    deps = deps_of(context)
+    number = view_value(view, BlockId.PICK_INCIDENT, ActionId.PICK_INCIDENT)
+    if not number:
+        await ack(response_action="errors", errors={BlockId.PICK_INCIDENT: "Pick one."})
+        return
+    await ack()
+    state = PinMessageState.decode(view.get("private_metadata"))
+    incident = await deps.incidents.get(int(number))
+    message = SlackMessage(
+        channel_id=state.channel_id, ts=state.ts, author_id=state.author_id, text=state.text
+    )
+    await add_message_to_incident(
+        deps, client, incident=incident, message=message, user_id=body["user"]["id"]
+    )
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_declare(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        user_id = body["user"]["id"]
-        data, errors = parse_declare(view, user_id=user_id, deps=deps)
-        if data is None:
-            await ack(response_action="errors", errors=errors)
-            return
-        await ack()
-        incident, created = await deps.incidents.declare(data)
-        origin = DeclareState.decode(view.get("private_metadata")).origin_channel_id
-        if created and origin and origin != incident.channel_id:
-            await client.chat_postEphemeral(
-                channel=origin,
-                user=user_id,
-                text=f"Declared incident #{incident.number}: <#{incident.channel_id}>",
-            )
-
-    async def on_update(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        text = view_value(view, BlockId.UPDATE_TEXT, ActionId.UPDATE_TEXT)
-        if not text:
-            await ack(response_action="errors", errors={BlockId.UPDATE_TEXT: "Write the update."})
-            return
-        await ack()
-        state = IncidentState.decode(view.get("private_metadata"))
-        await deps.incidents.post_update(
-            channel_id=state.channel_id, text=text, actor=body["user"]["id"]
-        )
-
-    async def on_pick_incident(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        number = view_value(view, BlockId.PICK_INCIDENT, ActionId.PICK_INCIDENT)
-        if not number:
-            await ack(response_action="errors", errors={BlockId.PICK_INCIDENT: "Pick one."})
-            return
-        await ack()
-        state = PinMessageState.decode(view.get("private_metadata"))
-        incident = await deps.incidents.get(int(number))
-        message = SlackMessage(
-            channel_id=state.channel_id, ts=state.ts, author_id=state.author_id, text=state.text
-        )
-        await add_message_to_incident(
-            deps, client, incident=incident, message=message, user_id=body["user"]["id"]
-        )
-
     app.view(CallbackId.DECLARE_MODAL)(guarded(on_declare))
     app.view(CallbackId.UPDATE_MODAL)(guarded(on_update))
     app.view(CallbackId.TIMELINE_PICK_MODAL)(guarded(on_pick_incident))
