@@ -41,12 +41,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from bot.core.forms import problem
+from bot.core.forms import CLOCK_SKEW, context, problem
 from bot.core.timeline import Axis, TimelineEvent, TimelineKind, axis_of
 
 
@@ -327,6 +328,16 @@ class ChangeIn(BaseModel):
     @classmethod
     def _zoned(cls, value: object) -> datetime:
         return parse_zoned_time(value)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_ahead(cls, occurred_at: datetime, info: ValidationInfo) -> datetime:
+        """With `now` in the validation context (a change typed by a person), a change can't
+        take effect in the future; producers may announce scheduled ones."""
+        now = context(info, "now")
+        if now is not None and occurred_at > now + CLOCK_SKEW:
+            raise ValueError("a change cannot take effect in the future")
+        return occurred_at
 
     @field_validator("url")
     @classmethod

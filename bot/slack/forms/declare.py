@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from slack_sdk.models.blocks import (
     DateTimePickerElement,
@@ -115,3 +116,33 @@ def build(
             ),
         ],
     )
+
+
+# Each input's block id is the DeclareInput field it fills.
+_INPUTS = (
+    BlockId.TITLE,
+    BlockId.SEVERITY,
+    BlockId.CATEGORY,
+    BlockId.AI_FEATURE,
+    BlockId.HOW_DETECTED,
+    BlockId.REGRESSION_STARTED_AT,
+    BlockId.DESCRIPTION,
+    BlockId.RUNBOOK,
+)
+
+
+def read(values: Mapping[str, Any]) -> dict[str, object]:
+    """The typed-in declaration, as the raw values DeclareInput validates."""
+    raw: dict[str, object] = {block.value: values.get(block) for block in _INPUTS}
+    raw["runbook"] = raw["runbook"] or "default"
+    return raw
+
+
+def errors(problems: Mapping[str, str]) -> dict[str, str]:
+    """DeclareInput's `{field: message}` under the form's inputs; a field without an input
+    of its own (should never happen) is reported under the title."""
+    shown: dict[str, str] = {}
+    for field, message in problems.items():
+        block = field if field in _INPUTS else BlockId.TITLE
+        shown.setdefault(block, message)
+    return shown

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from unittest.mock import AsyncMock
 
 from listener_support import USER, Recorder, an_incident, context_for, fake_deps, submitted
 
-from bot.slack.forms import update
+from bot.slack.forms import declare, update
 from bot.slack.listeners.incidents import actions, events, views
 
 
@@ -59,4 +60,36 @@ async def test_a_reaction_other_than_the_pin_emoji_records_nothing() -> None:
 
     await events.on_reaction_added(event, {}, context_for(deps))
 
+    assert recorder.calls == []
+
+
+async def test_a_declaration_is_checked_by_the_core_and_answered_under_each_input() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    deps.runbooks = {"default"}  # the catalogue lost the runbook the form offered
+    deps.incidents.declare = recorder.mock("declare")
+    built = declare.build(
+        origin_channel_id="C_GENERAL", runbooks=[("default", "Default"), ("legal", "Legal RAG")]
+    )
+    view = submitted(
+        built,
+        {
+            "severity": "S1",
+            "category": "silent_drift",
+            "regression_started_at": datetime(2024, 5, 20, tzinfo=UTC),
+            "runbook": "legal",
+        },
+    )
+    ack = AsyncMock()
+
+    await views.on_declare(ack, {"user": USER}, view, AsyncMock(), context_for(deps, view))
+
+    ack.assert_awaited_once_with(
+        response_action="errors",
+        errors={
+            "title": "Give the incident a title (at most 150 characters).",
+            "regression_started_at": "The regression cannot start in the future.",
+            "runbook": "That runbook no longer exists; pick another.",
+        },
+    )
     assert recorder.calls == []

@@ -2,65 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.forms import field_errors
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import DeclareInput
 from bot.deps import Deps
+from bot.slack.forms import declare as declare_form
 from bot.slack.forms.state import DeclareState, IncidentState, PinMessageState
 from bot.slack.guard import guarded
-from bot.slack.ids import ActionId, BlockId, CallbackId
+from bot.slack.ids import BlockId, CallbackId
 from bot.slack.listeners.incidents.shortcuts import add_message_to_incident
 from bot.slack.middleware import deps_of
-from bot.slack.payloads import view_value
 
 
-def parse_declare(
-    view: dict[str, Any], *, user_id: str, deps: Deps
-) -> tuple[DeclareInput | None, dict[str, str]]:
-    """The declare form as typed input, or Slack inline errors keyed by block id."""
-    errors: dict[str, str] = {}
-    started = view_value(view, BlockId.REGRESSION_STARTED_AT, ActionId.REGRESSION_STARTED_AT)
-    if started is not None and started > deps.clock.now():
-        errors[BlockId.REGRESSION_STARTED_AT] = "The regression cannot start in the future."
-    runbook = view_value(view, BlockId.RUNBOOK, ActionId.RUNBOOK) or "default"
-    if runbook not in deps.runbooks:
-        errors[BlockId.RUNBOOK] = "That runbook no longer exists; pick another."
+def declaration(
+    values: Mapping[str, Any], *, user_id: str, view_id: str, deps: Deps
+) -> DeclareInput:
+    """The declare form as the core's input; raises ValidationError with every problem."""
     raw = {
-        "title": view_value(view, BlockId.TITLE, ActionId.TITLE),
-        "severity": view_value(view, BlockId.SEVERITY, ActionId.SEVERITY),
-        "category": view_value(view, BlockId.CATEGORY, ActionId.CATEGORY),
-        "ai_feature": view_value(view, BlockId.AI_FEATURE, ActionId.AI_FEATURE),
-        "how_detected": view_value(view, BlockId.HOW_DETECTED, ActionId.HOW_DETECTED),
-        "regression_started_at": started,
-        "description": view_value(view, BlockId.DESCRIPTION, ActionId.DESCRIPTION),
-        "runbook": runbook,
+        **declare_form.read(values),
         "reporter_id": user_id,
-        "idempotency_key": f"slack-view:{view['id']}",
+        "idempotency_key": f"slack-view:{view_id}",
     }
-    try:
-        data = DeclareInput.model_validate(raw)
-    except ValidationError as exc:
-        for error in exc.errors():
-            field = str(error["loc"][0])
-            block = field if field in BlockId.__members__.values() else BlockId.TITLE
-            errors.setdefault(block, _friendly(field, error["msg"]))
-        return None, errors
-    if errors:
-        return None, errors
-    return data, {}
-
-
-def _friendly(field: str, message: str) -> str:
-    if field == "title":
-        return "Give the incident a title (at most 150 characters)."
-    if field in ("severity", "category"):
-        return f"Choose a {field}."
-    return message
+    return DeclareInput.model_validate(
+        raw, context={"now": deps.clock.now(), "runbooks": deps.runbooks}
+    )
 
 
 async def on_declare(
@@ -72,9 +44,10 @@ async def on_declare(
 ) -> None:
     deps = deps_of(context)
     user_id = body["user"]["id"]
-    data, errors = parse_declare(view, user_id=user_id, deps=deps)
-    if data is None:
-        await ack(response_action="errors", errors=errors)
+    try:
+        data = declaration(context["values"], user_id=user_id, view_id=view["id"], deps=deps)
+    except ValidationError as exc:
+        await ack(response_action="errors", errors=declare_form.errors(field_errors(exc)))
         return
     await ack()
     incident, created = await deps.incidents.declare(data)
@@ -91,7 +64,7 @@ async def on_update(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     deps = deps_of(context)
-    text = view_value(view, BlockId.UPDATE_TEXT, ActionId.UPDATE_TEXT)
+    text = context["values"].get(BlockId.UPDATE_TEXT)
     if not text:
         await ack(response_action="errors", errors={BlockId.UPDATE_TEXT: "Write the update."})
         return
@@ -110,7 +83,7 @@ async def on_pick_incident(
     context: AsyncBoltContext,
 ) -> None:
     deps = deps_of(context)
-    number = view_value(view, BlockId.PICK_INCIDENT, ActionId.PICK_INCIDENT)
+    number = context["values"].get(BlockId.PICK_INCIDENT)
     if not number:
         await ack(response_action="errors", errors={BlockId.PICK_INCIDENT: "Pick one."})
         return

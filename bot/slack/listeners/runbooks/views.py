@@ -9,17 +9,16 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.deps import Deps
 from bot.slack.forms.state import LeverState
 from bot.slack.guard import guarded
-from bot.slack.ids import ActionId, BlockId, CallbackId
+from bot.slack.ids import BlockId, CallbackId
 from bot.slack.middleware import deps_of
-from bot.slack.payloads import view_value
 
 
 async def on_lever(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     deps = deps_of(context)
-    authorized_by = view_value(view, BlockId.LEVER_AUTHORIZED_BY, ActionId.LEVER_AUTHORIZED_BY)
-    trade_off = view_value(view, BlockId.LEVER_TRADE_OFF, ActionId.LEVER_TRADE_OFF)
+    authorized_by = context["values"].get(BlockId.LEVER_AUTHORIZED_BY)
+    trade_off = context["values"].get(BlockId.LEVER_TRADE_OFF)
     errors: dict[str, str] = {}
     if not authorized_by:
         errors[BlockId.LEVER_AUTHORIZED_BY] = "Who authorized pulling this lever?"
