@@ -22,10 +22,10 @@ from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import Category, HowDetected, Incident, Severity
 from bot.core.incidents.service import IncidentService
 from bot.core.postmortem.analysis import ActionCategory, ActionItem, AxisFinding, RootCause
+from bot.core.postmortem.forms import ResolutionInput
 from bot.core.postmortem.notices import ClosingSummary
 from bot.core.postmortem.reader import PostmortemReader
 from bot.core.postmortem.service import PostmortemService
-from bot.core.postmortem.validation import ResolutionForm
 from bot.core.timeline import Axis, TimelineEvent, TimelineKind
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -151,7 +151,7 @@ async def _run(events: int, runs: int) -> list[float]:
                 await service.close(
                     number=number,
                     actor="U01COMMANDER",
-                    form=ResolutionForm(summary="Rolled back the model."),
+                    form=ResolutionInput.check({"summary": "Rolled back the model."}),
                 )
                 timings.append(time.perf_counter() - started)
             return timings

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.core.changes.model import FieldError, validation_errors
 from bot.core.errors import DomainError, IncidentClosed, IncidentNotFound, InvalidInput
+from bot.core.forms import FieldError, validation_errors
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.slack import listeners
+from bot.slack import listeners, middleware
 from bot.slack.guard import report_error
 
 
@@ -22,6 +22,7 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
         # Bolt answers Slack at that moment, whatever the latency of what follows.
         process_before_response=False,
     )
+    app.middleware(middleware.provide(deps))
     listeners.register(app, deps)
 
     @app.error

@@ -69,7 +69,7 @@ class ActionId(StrEnum):
     ACTION_ITEM_ASSIGN = "action_item_assign"
     ACTION_ITEM_MORE = "action_item_more"
     REMINDER_SNOOZE = "reminder_snooze"
-    # Inputs of the postmortem forms that are not fields of bot.core.postmortem.validation
+    # Inputs of the postmortem forms that are not fields of their core input models
     SLICE_HIGHER_IS_BETTER = "higher_is_better"
     EXIT_CRITERIA_OTHER = "exit_criteria_other"
     CLOSE_ANYWAY = "close_anyway"
@@ -100,9 +100,9 @@ class BlockId(StrEnum):
 
 class PostmortemForm(StrEnum):
     """The postmortem's forms. An input's block_id is `<form>.<field>` and its action_id the
-    field, where the field is a stable name of bot.core.postmortem.validation (its field enums,
-    `what_changed.<axis>`, `evidence_url.<axis>`) or one of the ActionIds above; so a check's
-    error lands under exactly the input it is about."""
+    field, where the field is a field of the form's input model in bot.core.postmortem.forms
+    (named by the enums below, `what_changed.<axis>`, `evidence_url.<axis>`) or one of the
+    ActionIds above; so a check's error lands under exactly the input it is about."""
 
     DETECTION = "detection"
     SLICE = "slice"
@@ -110,3 +110,53 @@ class PostmortemForm(StrEnum):
     ACTION = "action"
     DONE = "done"
     CLOSE = "close"
+
+
+# The inputs of the postmortem's forms: each value is a field of the form's input model in
+# bot.core.postmortem.forms (tests/slack/forms checks they stay equal).
+
+
+class DetectionField(StrEnum):
+    HOW = "how"
+    SIGNAL = "signal"
+    SIGNAL_URL = "signal_url"
+    REGRESSION_STARTED_AT = "regression_started_at"
+    FIRST_ALARM_AT = "first_alarm_at"
+    WHAT_WE_MISSED = "what_we_missed"
+    ALARM_IGNORED_OR_MISROUTED = "alarm_ignored_or_misrouted"
+
+
+class SliceField(StrEnum):
+    SLICE = "slice"
+    METRIC = "metric"
+    BASELINE = "baseline"
+    INCIDENT_VALUE = "incident_value"
+    USERS_AFFECTED = "users_affected"
+
+
+class RootCauseField(StrEnum):
+    AXES = "axes"
+    FIRST_AXIS = "first_axis"
+    WHY_NOT_CAUGHT = "why_not_caught"
+    WHY_NOT_CAUGHT_TEXT = "why_not_caught_text"
+    CONTRIBUTING_FACTORS = "contributing_factors"
+    LAYER = "layer"
+
+
+class ActionField(StrEnum):
+    CATEGORY = "category"
+    TITLE = "title"
+    OWNER_ID = "owner_id"
+    DUE = "due"
+    ARTEFACT_URL = "artefact_url"
+    LABELS = "labels"
+    KAPPA = "kappa"
+    TPR = "tpr"
+    TNR = "tnr"
+    JUDGE_VERSION = "judge_version"
+
+
+class ResolutionField(StrEnum):
+    SUMMARY = "summary"
+    MITIGATED_AT = "mitigated_at"
+    EXIT_CRITERIA_MET = "exit_criteria_met"

@@ -42,3 +42,14 @@ def view_value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
         value = value.strip()
         return value or None
     return value
+
+
+def view_values(view: dict[str, Any]) -> dict[str, Any]:
+    """Every input of a submitted view as `{block_id: value}` (an input block holds one
+    element); see `view_value` for the value of each element type."""
+    state: dict[str, dict[str, Any]] = view.get("state", {}).get("values", {})
+    return {
+        block: view_value(view, block, action)
+        for block, elements in state.items()
+        for action in list(elements)[:1]
+    }

@@ -3,7 +3,7 @@
 Every firing or resolved alert becomes an `AlertRecord`, which lands on a timeline as an `alert`
 event once per fingerprint, status and start time. An alert labelled `ai_incident="open"` asks
 for an incident, once per alert group. Bad payloads raise `pydantic.ValidationError`;
-`bot.core.changes.model.validation_errors` turns that into the `[{"field", "reason"}]` list the
+`bot.core.forms.validation_errors` turns that into the `[{"field", "reason"}]` list the
 REST API answers with.
 
 Labels Alertmanager users set on an alert rule (documented in docs/ingestion.md):

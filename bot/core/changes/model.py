@@ -7,8 +7,9 @@ those is a `Change` with a `ChangeKind`, and each kind points at one root-cause 
 
 `ChangeIn` is what `POST /api/v1/changes` accepts. It is strict on purpose: a change the ledger
 cannot place in time or cannot describe is worse than none, because the "what changed" digest
-would then answer the triage question wrongly. `validation_errors` turns a rejection into
-`[{"field": "changes.3.kind", "reason": "..."}]` so a CI job's log names exactly what to fix.
+would then answer the triage question wrongly. `bot.core.forms.validation_errors` turns a
+rejection into `[{"field": "changes.3.kind", "reason": "..."}]` so a CI job's log names exactly
+what to fix.
 
 Attribute names (free `attributes`, any scalar or list of scalars). Model facts use the
 OpenTelemetry GenAI names where one exists; the others are this project's own, documented here
@@ -33,19 +34,20 @@ import math
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Self, TypedDict
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from bot.core.forms import CLOCK_SKEW, context, problem
 from bot.core.timeline import Axis, TimelineEvent, TimelineKind, axis_of
 
 
@@ -327,6 +329,16 @@ class ChangeIn(BaseModel):
     def _zoned(cls, value: object) -> datetime:
         return parse_zoned_time(value)
 
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_ahead(cls, occurred_at: datetime, info: ValidationInfo) -> datetime:
+        """With `now` in the validation context (a change typed by a person), a change can't
+        take effect in the future; producers may announce scheduled ones."""
+        now = context(info, "now")
+        if now is not None and occurred_at > now + CLOCK_SKEW:
+            raise ValueError("a change cannot take effect in the future")
+        return occurred_at
+
     @field_validator("url")
     @classmethod
     def _http(cls, value: str | None) -> str | None:
@@ -369,13 +381,8 @@ class ChangeBatchIn(BaseModel):
         return self
 
 
-# A model-level rejection that still names its field: the error carries the field in its
-# context and `validation_errors` appends it to the location pydantic reports.
-_FIELD_ERROR_TYPE = "ai_incident_field"
-
-
 def _field_error(field: str, reason: str) -> PydanticCustomError:
-    return PydanticCustomError(_FIELD_ERROR_TYPE, "{reason}", {"field": field, "reason": reason})
+    return problem(reason, field=field)
 
 
 def parse_change_payload(data: object) -> list[ChangeIn]:
@@ -383,37 +390,6 @@ def parse_change_payload(data: object) -> list[ChangeIn]:
     if isinstance(data, dict) and "changes" in data:
         return ChangeBatchIn.model_validate(data).changes
     return [ChangeIn.model_validate(data)]
-
-
-class FieldError(TypedDict):
-    field: str
-    reason: str
-
-
-_REASON_PREFIXES = ("Value error, ", "Assertion failed, ")
-# Pydantic's own wording names Python classes ("instance of ChangeIn"); a producer sent JSON.
-_NOT_AN_OBJECT = frozenset({"model_type", "model_attributes_type", "dict_type"})
-
-
-def validation_errors(exc: ValidationError) -> list[FieldError]:
-    """Each problem as `{"field": "changes.3.kind", "reason": "..."}`.
-
-    The rejected input value is deliberately left out: it may be a token someone pasted into
-    the wrong field, and this list goes back over HTTP and into logs.
-    """
-    errors: list[FieldError] = []
-    for error in exc.errors(include_url=False, include_input=False):
-        location = [str(part) for part in error["loc"]]
-        reason = error["msg"]
-        for prefix in _REASON_PREFIXES:
-            reason = reason.removeprefix(prefix)
-        if error["type"] in _NOT_AN_OBJECT:
-            reason = "must be a JSON object"
-        context = error.get("ctx") or {}
-        if error["type"] == _FIELD_ERROR_TYPE and "field" in context:
-            location = [*location, str(context["field"])]
-        errors.append({"field": ".".join(location) or "body", "reason": reason})
-    return errors
 
 
 def concerns_service(change: Change, service: str | None) -> bool:

@@ -3,8 +3,8 @@
 The parsing is pure (changes.alertmanager, changes.langfuse); this is what the parsed payloads
 do. An Alertmanager group labelled for it opens an incident through IncidentService.declare —
 the same path as the modal, channel included — and every firing or resolved alert lands once on
-the timeline of the incidents it concerns. A Langfuse label move becomes a prompt change in the ledger, with the
-version the label left taken from the ledger itself.
+the timeline of the incidents it concerns. A Langfuse label move becomes a prompt change in the
+ledger, with the version the label left taken from the ledger itself.
 """
 
 from __future__ import annotations

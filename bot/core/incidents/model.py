@@ -11,7 +11,9 @@ import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from bot.core.forms import CLOCK_SKEW, clean, context, problem, utc
 
 
 class Severity(StrEnum):
@@ -122,7 +124,9 @@ class Incident(BaseModel):
 
 
 class DeclareInput(BaseModel):
-    """What a responder (or automation) gives when declaring an incident."""
+    """What a responder (or automation) gives when declaring an incident. Checks that need the
+    moment or the runbook catalogue read them from the validation context (`now`, `runbooks`:
+    the names of the runbooks there are); without them, those checks are left to the caller."""
 
     title: str = Field(min_length=1, max_length=150)
     severity: Severity
@@ -135,6 +139,37 @@ class DeclareInput(BaseModel):
     reporter_id: str | None = None
     # Same key, same incident: a double-clicked modal or a retried API call declares once.
     idempotency_key: str | None = None
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _titled(cls, value: object) -> object:
+        text = clean(value)
+        if text is None or len(text) > 150:
+            raise problem("Give the incident a title (at most 150 characters).")
+        return text
+
+    @field_validator("severity", "category", mode="before")
+    @classmethod
+    def _chosen(cls, value: object, info: ValidationInfo) -> object:
+        if clean(value) is None:
+            raise problem(f"Choose a {info.field_name}.")
+        return value
+
+    @field_validator("regression_started_at")
+    @classmethod
+    def _started_not_future(cls, started: datetime | None, info: ValidationInfo) -> datetime | None:
+        now = context(info, "now")
+        if started is not None and now is not None and utc(started) > utc(now) + CLOCK_SKEW:
+            raise problem("The regression cannot start in the future.")
+        return started
+
+    @field_validator("runbook")
+    @classmethod
+    def _known_runbook(cls, runbook: str, info: ValidationInfo) -> str:
+        runbooks = context(info, "runbooks")
+        if runbooks is not None and runbook not in runbooks:
+            raise problem("That runbook no longer exists; pick another.")
+        return runbook
 
 
 _SLUG_ALLOWED = re.compile(r"[^a-z0-9]+")

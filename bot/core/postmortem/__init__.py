@@ -1,7 +1,7 @@
 """The postmortem: what responders record, how it is checked, and how it is compiled.
 
 - `analysis`: the recorded facts (detection, scope rows, root cause, action items, resolution).
-- `validation`: raw form values -> those models, or `{field: message}` for the modal.
+- `forms`: the input models of the forms: raw values -> those models, or `{field: message}`.
 - `flags`: the review flags, DOMAIN.md's anti-patterns as named checks.
 - `compiler`: the JSON form and the Markdown, rendered through a replaceable Jinja2 template.
 """

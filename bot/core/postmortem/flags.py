@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.core.forms import url_problem
 from bot.core.incidents.model import HowDetected
 from bot.core.postmortem.analysis import (
     ActionCategory,
@@ -27,7 +28,6 @@ from bot.core.postmortem.analysis import (
     axis_label,
 )
 from bot.core.postmortem.draft import PostmortemInput
-from bot.core.postmortem.validation import url_problem
 from bot.core.timeline import Axis
 
 # DOMAIN.md: a calibration record needs "about twenty labels at least".

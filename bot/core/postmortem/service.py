@@ -2,9 +2,8 @@
 
 Detection, scope rows, root cause and action items are recorded from the forms as the incident
 runs; closing records the resolution, compiles the postmortem from all of it, stores it and
-posts it to the channel. Every form is parsed here by the pure checks of
-`bot.core.postmortem.validation` (the Slack layer runs the same checks first, to answer inside
-the modal); a form that does not pass raises `FormInvalid` and nothing is stored.
+posts it to the channel. Every form arrives as its input model (bot.core.postmortem.forms),
+checked once where it was read; nothing here checks it again.
 
 Action items outlive the incident: they are done weeks after the close, so they can still be
 taken, assigned, completed or dropped once it is closed, and the stored postmortem is then
@@ -15,9 +14,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from typing import TypeVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import DomainError, IncidentClosed, IncidentNotFound
@@ -29,8 +27,15 @@ from bot.core.postmortem.analysis import (
     ActionCategory,
     ActionItem,
     ActionStatus,
-    CalibrationRecord,
     SliceImpact,
+)
+from bot.core.postmortem.forms import (
+    ActionItemInput,
+    CompletionInput,
+    DetectionInput,
+    ResolutionInput,
+    RootCauseInput,
+    SliceInput,
 )
 from bot.core.postmortem.notices import (
     ActionAdded,
@@ -46,41 +51,14 @@ from bot.core.postmortem.notices import (
 from bot.core.postmortem.ports import PostmortemPublisher
 from bot.core.postmortem.reader import Analysis, PostmortemDocument, PostmortemReader, load_analysis
 from bot.core.postmortem.scope_severity import scope_contradiction
-from bot.core.postmortem.validation import (
-    ActionItemForm,
-    DetectionForm,
-    Errors,
-    Parsed,
-    ResolutionForm,
-    RootCauseForm,
-    SliceForm,
-    parse_action_item,
-    parse_detection,
-    parse_resolution,
-    parse_root_cause,
-    parse_slice,
-)
 from bot.core.timeline import Axis, TimelineEvent, TimelineKind, axis_of, person
 from bot.core.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Control-plane changes this long before the regression started are still offered as root-cause
 # suggestions: the runbook's triage checks "changes in the past 7 days".
 SUGGESTION_LOOKBACK = timedelta(days=7)
-# The furthest west time zone: "today" for a due date is the earliest calendar date anywhere,
-# so nobody is told their today is in the past.
-_EARLIEST_OFFSET = timedelta(hours=12)
-
-
-class FormInvalid(DomainError):
-    """A form did not pass its checks; `errors` maps each field to what is wrong with it."""
-
-    def __init__(self, errors: Errors) -> None:
-        listed = "; ".join(f"{name}: {message}" for name, message in errors.items())
-        super().__init__(f"Nothing was saved. {listed}")
-        self.errors = errors
 
 
 class BlockingFlagsOpen(DomainError):
@@ -99,95 +77,6 @@ class RecordNotFound(DomainError):
 
 class _Repeated(Exception):
     """The same submission again (a double click, a redelivery): done once, nothing to do."""
-
-
-def earliest_today(now: datetime) -> date:
-    return (now - _EARLIEST_OFFSET).date()
-
-
-def _checked(parsed: Parsed[T]) -> T:
-    if parsed.errors or parsed.value is None:
-        raise FormInvalid(parsed.errors)
-    return parsed.value
-
-
-def completion_form(
-    item: ActionItem,
-    *,
-    artefact_url: str | None,
-    labels: str | None = None,
-    kappa: str | None = None,
-    tpr: str | None = None,
-    tnr: str | None = None,
-    judge_version: str | None = None,
-) -> ActionItemForm:
-    """The item as an edit that marks it done; a record already on the item is kept unless
-    the completion gives one."""
-    record = item.calibration
-    if record is not None and not _any_given(labels, kappa, tpr, tnr, judge_version):
-        labels, kappa, judge_version = str(record.labels), str(record.kappa), record.judge_version
-        tpr, tnr = str(record.tpr), str(record.tnr)
-    return ActionItemForm(
-        category=item.category.value,
-        title=item.title,
-        owner_id=item.owner_id,
-        due=item.due,
-        status=ActionStatus.DONE.value,
-        artefact_url=artefact_url,
-        labels=labels,
-        kappa=kappa,
-        tpr=tpr,
-        tnr=tnr,
-        judge_version=judge_version,
-    )
-
-
-def completion_errors(
-    category: ActionCategory,
-    *,
-    now: datetime,
-    artefact_url: str | None,
-    labels: str | None = None,
-    kappa: str | None = None,
-    tpr: str | None = None,
-    tnr: str | None = None,
-    judge_version: str | None = None,
-    has_record: bool = False,
-) -> Errors:
-    """What is wrong with a completion, knowing only the item's category and whether it has a
-    record already (the Slack layer checks before it acknowledges, without a database read)."""
-    # Only the category and the presence of a record matter to these checks.
-    record = CalibrationRecord(labels=1, kappa=0, tpr=0, tnr=0, judge_version="-")
-    stand_in = ActionItem(
-        category=category, title="-", created_at=now, calibration=record if has_record else None
-    )
-    form = completion_form(
-        stand_in,
-        artefact_url=artefact_url,
-        labels=labels,
-        kappa=kappa,
-        tpr=tpr,
-        tnr=tnr,
-        judge_version=judge_version,
-    )
-    return parse_action_item(form, now=now, existing=stand_in).errors
-
-
-def action_form_errors(
-    form: ActionItemForm, *, now: datetime, editing: bool = False, original_due: date | None = None
-) -> Errors:
-    """What is wrong with an action-item form, before anything is read or stored. An edit may
-    keep a due date that has passed since; `form.status` should be the item's status."""
-    stand_in = (
-        ActionItem(category=ActionCategory.CODE, title="-", due=original_due, created_at=now)
-        if editing
-        else None
-    )
-    return parse_action_item(form, now=now, today=earliest_today(now), existing=stand_in).errors
-
-
-def _any_given(*values: str | None) -> bool:
-    return any(value and value.strip() for value in values)
 
 
 @dataclass(frozen=True)
@@ -299,10 +188,10 @@ class PostmortemService:
     # -- detection ---------------------------------------------------------------------------
 
     async def record_detection(
-        self, *, number: int, actor: str, form: DetectionForm
+        self, *, number: int, actor: str, form: DetectionInput
     ) -> tuple[Incident, timedelta | None]:
         """Store the detection; returns the incident and the time-to-detect it implies."""
-        detection = _checked(parse_detection(form, now=self.clock.now()))
+        detection = form.detection()
         async with self.reader.uow() as tx:
             incident = await self._open(tx, number)
             await tx.analysis.save_detection(incident_number=number, detection=detection)
@@ -336,10 +225,10 @@ class PostmortemService:
     # -- scope -------------------------------------------------------------------------------
 
     async def add_slice(
-        self, *, number: int, actor: str, form: SliceForm, once: str | None = None
+        self, *, number: int, actor: str, form: SliceInput, once: str | None = None
     ) -> ScopeSaved:
         """Add a scope row. `once` is the submission's key: the same key adds one row only."""
-        row = _checked(parse_slice(form))
+        row = form.row()
 
         async def add(tx: UnitOfWork) -> None:
             if once is None or await self._first_time(tx, once):
@@ -348,9 +237,9 @@ class PostmortemService:
         return await self._change_scope(number, add)
 
     async def edit_slice(
-        self, *, number: int, slice_id: int, actor: str, form: SliceForm
+        self, *, number: int, slice_id: int, actor: str, form: SliceInput
     ) -> ScopeSaved:
-        row = _checked(parse_slice(form, slice_id=slice_id))
+        row = form.row(slice_id=slice_id)
 
         async def edit(tx: UnitOfWork) -> None:
             if not await tx.analysis.save_slice(incident_number=number, row=row):
@@ -390,8 +279,8 @@ class PostmortemService:
 
     # -- root cause --------------------------------------------------------------------------
 
-    async def record_root_cause(self, *, number: int, actor: str, form: RootCauseForm) -> Incident:
-        root = _checked(parse_root_cause(form))
+    async def record_root_cause(self, *, number: int, actor: str, form: RootCauseInput) -> Incident:
+        root = form.root_cause()
         async with self.reader.uow() as tx:
             incident = await self._open(tx, number)
             await tx.analysis.save_root_cause(incident_number=number, root_cause=root)
@@ -413,11 +302,10 @@ class PostmortemService:
     # -- action items ------------------------------------------------------------------------
 
     async def create_action(
-        self, *, number: int, actor: str, form: ActionItemForm, once: str | None = None
+        self, *, number: int, actor: str, form: ActionItemInput, once: str | None = None
     ) -> NumberedItem | None:
         """Add an action item; None when `once` (the submission's key) was seen already."""
-        now = self.clock.now()
-        item = _checked(parse_action_item(form, now=now, today=earliest_today(now)))
+        item = form.new_item(now=self.clock.now())
         async with self.reader.uow() as tx:
             incident = await self._open(tx, number)
             if once is not None and not await self._first_time(tx, once):
@@ -441,18 +329,9 @@ class PostmortemService:
         return NumberedItem(incident=incident, position=position, item=stored)
 
     async def edit_action(
-        self, *, number: int, item_id: int, actor: str, form: ActionItemForm
+        self, *, number: int, item_id: int, actor: str, form: ActionItemInput
     ) -> NumberedItem:
-        now = self.clock.now()
-
-        def edit(item: ActionItem) -> ActionItem:
-            # Done and dropped are their own steps; an edit keeps the status (and done time).
-            keep_status = replace(form, status=item.status.value)
-            return _checked(
-                parse_action_item(keep_status, now=now, today=earliest_today(now), existing=item)
-            )
-
-        return await self._change_action(number, item_id, edit, open_only=True)
+        return await self._change_action(number, item_id, form.edited, open_only=True)
 
     async def assign_action(
         self, *, number: int, item_id: int, owner_id: str, actor: str
@@ -482,12 +361,7 @@ class PostmortemService:
         number: int,
         item_id: int,
         actor: str,
-        artefact_url: str | None,
-        labels: str | None = None,
-        kappa: str | None = None,
-        tpr: str | None = None,
-        tnr: str | None = None,
-        judge_version: str | None = None,
+        done: CompletionInput,
         once: str | None = None,
     ) -> NumberedItem | None:
         """Mark the item done: only with an artefact, and a calibration item only with its
@@ -495,16 +369,7 @@ class PostmortemService:
         now = self.clock.now()
 
         def complete(item: ActionItem) -> ActionItem:
-            form = completion_form(
-                item,
-                artefact_url=artefact_url,
-                labels=labels,
-                kappa=kappa,
-                tpr=tpr,
-                tnr=tnr,
-                judge_version=judge_version,
-            )
-            return _checked(parse_action_item(form, now=now, existing=item))
+            return done.done(item, now=now)
 
         try:
             changed = await self._change_action(number, item_id, complete, once=once)
@@ -582,7 +447,7 @@ class PostmortemService:
         *,
         number: int,
         actor: str,
-        form: ResolutionForm,
+        form: ResolutionInput,
         close_anyway: bool = False,
         reason: str | None = None,
         once: str | None = None,
@@ -608,11 +473,7 @@ class PostmortemService:
             if not incident.is_open:
                 raise IncidentClosed(number)
             analysis = await load_analysis(tx, incident)
-            resolution = _checked(
-                parse_resolution(
-                    form, now=now, regression_started_at=analysis.draft().regression_started_at()
-                )
-            )
+            resolution = form.resolution()
             closing_draft = analysis.draft().model_copy(update={"resolution": resolution})
             flags = blocking(review(closing_draft))
             if flags and not close_anyway:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ContextBlock,
@@ -46,7 +48,7 @@ def kind_label(kind: ChangeKind) -> str:
     return f"{kind.value} — {KIND_HELP[kind]} ({AXIS_LABELS[kind.axis]})"
 
 
-def change_modal(*, incident: Incident | None, origin_channel_id: str, now: datetime) -> View:
+def build(*, incident: Incident | None, origin_channel_id: str, now: datetime) -> View:
     options = [Option(value=kind.value, text=kind_label(kind)) for kind in ChangeKind]
     if incident is not None:
         where = (
@@ -141,3 +143,47 @@ def change_modal(*, incident: Incident | None, origin_channel_id: str, now: date
             ),
         ],
     )
+
+
+# Who recorded a change typed into the modal, as the ledger names its producers.
+SLACK_SOURCE = "slack"
+_MODEL_KINDS = (ChangeKind.MODEL, ChangeKind.ROUTING)
+# The ChangeIn field each input fills.
+_BLOCK_OF_FIELD = {
+    "kind": BlockId.CHANGE_KIND,
+    "service": BlockId.CHANGE_SERVICE,
+    "before": BlockId.CHANGE_BEFORE,
+    "after": BlockId.CHANGE_AFTER,
+    "occurred_at": BlockId.CHANGE_OCCURRED_AT,
+    "url": BlockId.CHANGE_URL,
+    "summary": BlockId.CHANGE_NOTE,
+}
+
+
+def read(values: Mapping[str, Any], *, view_id: str, user_id: str) -> dict[str, Any]:
+    """The typed-in change as the raw values ChangeIn validates: the same checks as
+    `POST /api/v1/changes`, so a change typed by hand is held to what a producer's is. The
+    view id makes it idempotent: a double-clicked submit records one change."""
+    raw: dict[str, Any] = {field: values.get(block) for field, block in _BLOCK_OF_FIELD.items()}
+    attributes: dict[str, Any] = {}
+    if raw["kind"] in _MODEL_KINDS and raw["after"]:
+        attributes["gen_ai.request.model"] = raw["after"]  # the OpenTelemetry GenAI name
+    return {
+        **raw,
+        "source": SLACK_SOURCE,
+        "external_id": f"slack-view:{view_id}",
+        "actor": user_id,
+        "attributes": attributes,
+    }
+
+
+def errors(problems: Mapping[str, str]) -> dict[str, str]:
+    """ChangeIn's `{field: reason}` under the modal's inputs, as a sentence; a field the
+    modal has no input for is reported under the note."""
+    shown: dict[str, str] = {}
+    for field, reason in problems.items():
+        block = _BLOCK_OF_FIELD.get(field.rsplit(".", 1)[-1], BlockId.CHANGE_NOTE)
+        shown.setdefault(
+            block, reason[:1].upper() + reason[1:150] + ("" if reason.endswith(".") else ".")
+        )
+    return shown

@@ -7,30 +7,40 @@ which is recorded and printed in the postmortem: the gap was seen and accepted, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
-    ContextBlock,
     DividerBlock,
     InputBlock,
-    MarkdownTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
+from bot.core.forms import LONG_TEXT_MAX, FieldErrors
 from bot.core.postmortem import Flag
+from bot.core.postmortem.flags import RULE_BY_CODE
 from bot.core.postmortem.formatting import duration
 from bot.core.postmortem.reader import Analysis, PostmortemDocument
-from bot.core.postmortem.validation import LONG_TEXT_MAX, ResolutionField
 from bot.slack.forms.fields import (
     CloseState,
     block_id,
+    context_block,
     datetime_input,
+    list_of,
     text_input,
+    text_of,
+    value_of,
 )
-from bot.slack.ids import SLASH_COMMAND, ActionId, CallbackId, PostmortemForm
+from bot.slack.ids import (
+    SLASH_COMMAND,
+    ActionId,
+    CallbackId,
+    PostmortemForm,
+    ResolutionField,
+)
 from bot.slack.messages.format import options, slack_date, truncate
 from bot.slack.messages.mrkdwn import escape
 
@@ -73,15 +83,11 @@ def _flag_sections(flags: Sequence[Flag]) -> list[Block]:
     if chunk:
         sections.append(SectionBlock(text=chunk))
     if len(flags) > MAX_FLAGS_SHOWN:
-        sections.append(_context(f"…and {len(flags) - MAX_FLAGS_SHOWN} more flags."))
+        sections.append(context_block(f"…and {len(flags) - MAX_FLAGS_SHOWN} more flags."))
     return sections
 
 
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, 3000))])
-
-
-def close_modal(analysis: Analysis, flags: Sequence[Flag], *, exit_criteria: Sequence[str]) -> View:
+def build(analysis: Analysis, flags: Sequence[Flag], *, exit_criteria: Sequence[str]) -> View:
     incident, resolution = analysis.incident, analysis.resolution
     assert incident.number is not None and incident.channel_id is not None
     form = PostmortemForm.CLOSE
@@ -192,16 +198,6 @@ def close_modal(analysis: Analysis, flags: Sequence[Flag], *, exit_criteria: Seq
     )
 
 
-def message_modal(title: str, text: str) -> View:
-    """A modal that only says something, e.g. why the form it stands in for can't open."""
-    return View(
-        type="modal",
-        title=truncate(title, 24),
-        close="Close",
-        blocks=[SectionBlock(text=truncate(text, 3000))],
-    )
-
-
 def preview_text(document: PostmortemDocument) -> str:
     incident, postmortem = document.incident, document.postmortem
     flags = postmortem.flags
@@ -261,15 +257,45 @@ def preview_blocks(document: PostmortemDocument) -> list[Block]:
         blocks.append(SectionBlock(text=":white_check_mark: No review flag is open."))
     if postmortem.template_problem:
         blocks.append(
-            _context(
+            context_block(
                 ":warning: The team's template failed; the built-in one was used: "
                 + escape(postmortem.template_problem)
             )
         )
     blocks.append(
-        _context(
+        context_block(
             f"The whole document: `ai-incident postmortem {incident.number}` or "
             f"GET /api/v1/incidents/{incident.number}/postmortem.md"
         )
     )
     return blocks
+
+
+def read(values: Mapping[str, Any]) -> dict[str, object]:
+    form = PostmortemForm.CLOSE
+    others = (text_of(values, form, ActionId.EXIT_CRITERIA_OTHER) or "").splitlines()
+    return dict(
+        summary=text_of(values, form, ResolutionField.SUMMARY),
+        mitigated_at=value_of(values, form, ResolutionField.MITIGATED_AT),
+        exit_criteria_met=[
+            *list_of(values, form, ResolutionField.EXIT_CRITERIA_MET),
+            *(line.strip() for line in others if line.strip()),
+        ],
+    )
+
+
+def refusal(values: Mapping[str, Any], state: CloseState) -> FieldErrors:
+    """A refusal when blocking flags were open as the form was opened and "close anyway" is
+    not ticked (the core refuses such a close too; this says it inside the modal)."""
+    anyway = CLOSE_ANYWAY in list_of(values, PostmortemForm.CLOSE, ActionId.CLOSE_ANYWAY)
+    if state.blocking and not anyway:
+        titles = ", ".join(
+            RULE_BY_CODE[code].title if code in RULE_BY_CODE else code for code in state.blocking
+        )
+        return {
+            ActionId.CLOSE_ANYWAY: (
+                f"Blocking review flags are open: {titles}. Fix them first, or tick "
+                "“Close anyway” — that is recorded in the postmortem."
+            )
+        }
+    return {}

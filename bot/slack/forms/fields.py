@@ -9,19 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
     DatePickerElement,
     DateTimePickerElement,
     InputBlock,
+    MarkdownTextObject,
     Option,
     PlainTextInputElement,
+    SectionBlock,
     StaticSelectElement,
 )
 
+from bot.core.forms import SHORT_TEXT_MAX
+from bot.core.incidents.model import Incident
+from bot.core.postmortem.analysis import CalibrationRecord
+from bot.core.postmortem.flags import MIN_CALIBRATION_LABELS
+from bot.core.postmortem.formatting import number
 from bot.slack.forms.state import ModalState
-from bot.slack.ids import PostmortemForm
+from bot.slack.ids import ActionField, PostmortemForm
 from bot.slack.messages.format import options, truncate
+from bot.slack.messages.mrkdwn import escape
 
 
 class AnalysisState(ModalState):
@@ -188,3 +200,98 @@ def errors_for_view(
             extra = f"{field}: {message}"
             shown[inputs[0]] = f"{previous} {extra}" if previous else extra
     return shown
+
+
+def context_block(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, 3000))])
+
+
+def analysis_state(incident: Incident) -> str:
+    assert incident.number is not None and incident.channel_id is not None
+    return AnalysisState(incident_number=incident.number, channel_id=incident.channel_id).encode()
+
+
+def heading(incident: Incident, text: str) -> SectionBlock:
+    return SectionBlock(
+        text=truncate(f"*#{incident.number} {escape(incident.title)}*\n{text}", 3000)
+    )
+
+
+def checkboxes_input(
+    form: PostmortemForm,
+    field: str,
+    label: str,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    chosen: Sequence[str],
+) -> InputBlock:
+    opts = options(pairs)
+    picked = [o for o in opts if o.value in chosen]
+    return InputBlock(
+        block_id=block_id(form, field),
+        label=label,
+        optional=True,
+        element=CheckboxesElement(action_id=field, options=opts, initial_options=picked or None),
+    )
+
+
+def record_inputs(form: PostmortemForm, record: CalibrationRecord | None) -> list[Block]:
+    return [
+        text_input(
+            form,
+            ActionField.LABELS,
+            "Number of human labels",
+            value=str(record.labels) if record else None,
+            max_length=10,
+            placeholder=f"e.g. 40 (at least {MIN_CALIBRATION_LABELS})",
+        ),
+        text_input(
+            form,
+            ActionField.KAPPA,
+            "Cohen's kappa",
+            value=number(record.kappa) if record else None,
+            max_length=20,
+            placeholder="between -1 and 1, e.g. 0.78",
+        ),
+        text_input(
+            form,
+            ActionField.TPR,
+            "TPR (true-positive rate)",
+            value=number(record.tpr) if record else None,
+            max_length=20,
+            placeholder="between 0 and 1, e.g. 0.91",
+        ),
+        text_input(
+            form,
+            ActionField.TNR,
+            "TNR (true-negative rate)",
+            value=number(record.tnr) if record else None,
+            max_length=20,
+            placeholder="between 0 and 1, e.g. 0.88",
+        ),
+        text_input(
+            form,
+            ActionField.JUDGE_VERSION,
+            "Judge version",
+            value=record.judge_version if record else None,
+            max_length=SHORT_TEXT_MAX,
+            placeholder="e.g. citation-judge v7",
+        ),
+    ]
+
+
+# -- reading a submitted form: `values` is the flat `{block_id: value}` of bot.slack.middleware
+
+
+def value_of(values: Mapping[str, Any], form: PostmortemForm, field: str) -> Any:
+    return values.get(block_id(form, field))
+
+
+def text_of(values: Mapping[str, Any], form: PostmortemForm, field: str) -> str | None:
+    value = value_of(values, form, field)
+    return str(value) if value is not None else None
+
+
+def list_of(values: Mapping[str, Any], form: PostmortemForm, field: str) -> list[str]:
+    value = value_of(values, form, field)
+    return [str(v) for v in value] if isinstance(value, list) else []

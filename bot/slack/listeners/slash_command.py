@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
@@ -19,6 +19,7 @@ from bot.slack.listeners.command_registry import Invocation, Subcommand
 from bot.slack.listeners.incidents import commands as incidents
 from bot.slack.listeners.postmortem import commands as postmortem
 from bot.slack.listeners.runbooks import commands as runbooks
+from bot.slack.middleware import deps_of
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
@@ -127,22 +128,28 @@ def parse(command: dict[str, Any]) -> Invocation:
     )
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_command(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        inv = parse(command)
-        sub = BY_NAME.get(inv.name)
-        if sub is None:
-            await ack(
-                response_type="ephemeral",
-                text=f"I don't know `{inv.name}`.\n{help_text()}",
-            )
-            return
-        if sub.handler is None:
-            await ack(response_type="ephemeral", text=help_text())
-            return
-        await ack()
-        await sub.handler(inv, deps, respond, client)
+async def on_command(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    deps = deps_of(context)
+    inv = parse(command)
+    sub = BY_NAME.get(inv.name)
+    if sub is None:
+        await ack(
+            response_type="ephemeral",
+            text=f"I don't know `{inv.name}`.\n{help_text()}",
+        )
+        return
+    if sub.handler is None:
+        await ack(response_type="ephemeral", text=help_text())
+        return
+    await ack()
+    await sub.handler(inv, deps, respond, client)
 
+
+def register(app: AsyncApp, deps: Deps) -> None:
     app.command(SLASH_COMMAND)(guarded(on_command))

@@ -22,8 +22,8 @@ from bot.core.changes.model import (
     change_timeline_event,
     concerns_service,
     parse_change_payload,
-    validation_errors,
 )
+from bot.core.forms import validation_errors
 from bot.core.timeline import Axis, TimelineKind, axis_of, is_control_plane
 
 

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from bot.core.changes.alertmanager import AlertStatus, alertmanager_intake
 from bot.core.changes.langfuse import langfuse_prompt_change, verify_langfuse_signature
-from bot.core.changes.model import ChangeKind, change_headline, validation_errors
+from bot.core.changes.model import ChangeKind, change_headline
+from bot.core.forms import validation_errors
 from bot.core.incidents.model import Category, HowDetected, Severity
 from bot.core.timeline import TimelineKind
 

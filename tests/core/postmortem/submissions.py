@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.core.postmortem.service import Closed, NumberedItem, ScopeSaved
-from bot.core.postmortem.validation import (
-    ActionItemForm,
-    DetectionForm,
-    ResolutionForm,
-    RootCauseForm,
-    SliceForm,
+from bot.core.postmortem.forms import (
+    ActionItemInput,
+    CompletionInput,
+    DetectionInput,
+    ResolutionInput,
+    RootCauseInput,
+    SliceInput,
 )
+from bot.core.postmortem.service import Closed, NumberedItem, ScopeSaved
 from tests.core.assembly import Core
 
 
@@ -32,12 +33,15 @@ async def detection(
     await core.postmortems.record_detection(
         number=number,
         actor=actor,
-        form=DetectionForm(
-            how=how,
-            signal="Partner escalation: fabricated citation",
-            regression_started_at=regression_started_at,
-            first_alarm_at=first_alarm_at,
-            what_we_missed=what_we_missed,
+        form=DetectionInput.check(
+            {
+                "how": how,
+                "signal": "Partner escalation: fabricated citation",
+                "regression_started_at": regression_started_at,
+                "first_alarm_at": first_alarm_at,
+                "what_we_missed": what_we_missed,
+            },
+            now=core.clock.now(),
         ),
     )
 
@@ -56,12 +60,14 @@ async def scope_row(
     return await core.postmortems.add_slice(
         number=number,
         actor=actor,
-        form=SliceForm(
-            slice=slice_,
-            metric="citation accuracy (%)",
-            baseline=baseline,
-            incident_value=value,
-            users_affected=users,
+        form=SliceInput.check(
+            {
+                "slice": slice_,
+                "metric": "citation accuracy (%)",
+                "baseline": baseline,
+                "incident_value": value,
+                "users_affected": users,
+            }
         ),
         once=once,
     )
@@ -74,8 +80,13 @@ async def edit_row(
         number=number,
         slice_id=row_id,
         actor=actor,
-        form=SliceForm(
-            slice=slice_, metric="citation accuracy (%)", baseline=baseline, incident_value=value
+        form=SliceInput.check(
+            {
+                "slice": slice_,
+                "metric": "citation accuracy (%)",
+                "baseline": baseline,
+                "incident_value": value,
+            }
         ),
     )
 
@@ -92,12 +103,14 @@ async def root_cause(
     await core.postmortems.record_root_cause(
         number=number,
         actor=actor,
-        form=RootCauseForm(
-            axes=list(evidence),
-            first_axis=first_axis,
-            what_changed={axis: f"the {axis} moved" for axis in evidence},
-            evidence_url=evidence,
-            why_not_caught="eval_coverage_gap",
+        form=RootCauseInput.check(
+            {
+                "axes": list(evidence),
+                "first_axis": first_axis,
+                "what_changed": {axis: f"the {axis} moved" for axis in evidence},
+                "evidence_url": evidence,
+                "why_not_caught": "eval_coverage_gap",
+            }
         ),
     )
 
@@ -116,7 +129,10 @@ async def action(
     return await core.postmortems.create_action(
         number=number,
         actor=actor,
-        form=ActionItemForm(category=category, title=title, owner_id=owner, due=due),
+        form=ActionItemInput.check(
+            {"category": category, "title": title, "owner_id": owner, "due": due},
+            now=core.clock.now(),
+        ),
         once=once,
     )
 
@@ -125,7 +141,10 @@ async def complete(
     core: Core, number: int, item_id: int, *, actor: str, artefact_url: str | None
 ) -> NumberedItem | None:
     return await core.postmortems.complete_action(
-        number=number, item_id=item_id, actor=actor, artefact_url=artefact_url
+        number=number,
+        item_id=item_id,
+        actor=actor,
+        done=CompletionInput.check({"artefact_url": artefact_url}, category="code"),
     )
 
 
@@ -141,7 +160,9 @@ async def close(
     return await core.postmortems.close(
         number=number,
         actor=actor,
-        form=ResolutionForm(summary="Rebuilt the index; citations back to baseline."),
+        form=ResolutionInput.check(
+            {"summary": "Rebuilt the index; citations back to baseline."}, now=core.clock.now()
+        ),
         close_anyway=anyway,
         reason=reason,
         once=once,

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.forms import FormInvalid
 from bot.core.postmortem.analysis import ActionStatus
-from bot.core.postmortem.service import FormInvalid
 from tests.core.assembly import ALICE, BOB, CAROL, Core
 from tests.core.postmortem import submissions
 

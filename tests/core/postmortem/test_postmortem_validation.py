@@ -6,26 +6,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.core.forms import FormInvalid
 from bot.core.postmortem.analysis import ActionCategory, ActionItem, ActionStatus
-from bot.core.postmortem.validation import (
-    ActionItemForm,
-    DetectionForm,
-    ResolutionForm,
-    RootCauseForm,
-    SliceForm,
-    parse_action_item,
-    parse_detection,
-    parse_resolution,
-    parse_root_cause,
-    parse_slice,
-    validate_action_item,
-    validate_detection,
-    validate_root_cause,
-    validate_slice,
+from bot.core.postmortem.forms import (
+    ActionItemInput,
+    CompletionInput,
+    DetectionInput,
+    ResolutionInput,
+    RootCauseInput,
+    SliceInput,
 )
 
 NOW = datetime(2024, 5, 14, 12, 0, tzinfo=UTC)
-TODAY = date(2024, 5, 14)
 
 
 # --- detection --------------------------------------------------------------------------------
@@ -42,15 +34,15 @@ TODAY = date(2024, 5, 14)
     ],
 )
 def test_a_bad_signal_link_is_refused(url: str) -> None:
-    errors = validate_detection(DetectionForm(how="dashboard_alert", signal_url=url), now=NOW)
+    errors = DetectionInput.errors(dict(how="dashboard_alert", signal_url=url))
 
     assert set(errors) == {"signal_url"}
     assert "https://" in errors["signal_url"]
 
 
 def test_a_good_detection_becomes_the_model() -> None:
-    parsed = parse_detection(
-        DetectionForm(
+    parsed = DetectionInput.check(
+        dict(
             how="dashboard_alert",
             signal=" refusal-rate drift ",
             signal_url="https://grafana.example.com/d/refusals?from=now-7d",
@@ -60,14 +52,14 @@ def test_a_good_detection_becomes_the_model() -> None:
         now=NOW,
     )
 
-    assert parsed.ok and parsed.value is not None
-    assert parsed.value.signal == "refusal-rate drift"
-    assert parsed.value.time_to_detect is not None
+    detection = parsed.detection()
+    assert detection.signal == "refusal-rate drift"
+    assert detection.time_to_detect is not None
 
 
 def test_detection_needs_how_and_a_first_alarm_after_the_start() -> None:
-    errors = validate_detection(
-        DetectionForm(
+    errors = DetectionInput.errors(
+        dict(
             regression_started_at=datetime(2024, 5, 13, tzinfo=UTC),
             first_alarm_at=datetime(2024, 5, 12, tzinfo=UTC),
         ),
@@ -79,8 +71,8 @@ def test_detection_needs_how_and_a_first_alarm_after_the_start() -> None:
 
 
 def test_detection_times_cannot_be_in_the_future() -> None:
-    errors = validate_detection(
-        DetectionForm(how="user_report", first_alarm_at=datetime(2024, 5, 15, tzinfo=UTC)),
+    errors = DetectionInput.errors(
+        dict(how="user_report", first_alarm_at=datetime(2024, 5, 15, tzinfo=UTC)),
         now=NOW,
     )
 
@@ -91,8 +83,8 @@ def test_detection_times_cannot_be_in_the_future() -> None:
 
 
 def test_baseline_and_incident_value_must_be_numbers() -> None:
-    errors = validate_slice(
-        SliceForm(slice="chest pain", metric="refusal rate", baseline="high", incident_value="")
+    errors = SliceInput.errors(
+        dict(slice="chest pain", metric="refusal rate", baseline="high", incident_value="")
     )
 
     assert set(errors) == {"baseline", "incident_value"}
@@ -101,25 +93,23 @@ def test_baseline_and_incident_value_must_be_numbers() -> None:
 
 
 def test_a_slice_row_accepts_percent_signs_and_thousands_separators() -> None:
-    parsed = parse_slice(
-        SliceForm(
+    parsed = SliceInput.check(
+        dict(
             slice="chest pain",
             metric="refusal rate (%)",
             baseline="100%",
             incident_value="4.8 %",
             users_affected="1,200",
         ),
-        slice_id=3,
-    )
+    ).row(slice_id=3)
 
-    assert parsed.value is not None
-    assert (parsed.value.id, parsed.value.baseline, parsed.value.incident_value) == (3, 100, 4.8)
-    assert parsed.value.users_affected == 1200
+    assert (parsed.id, parsed.baseline, parsed.incident_value) == (3, 100, 4.8)
+    assert parsed.users_affected == 1200
 
 
 def test_users_affected_must_be_a_whole_number() -> None:
-    errors = validate_slice(
-        SliceForm(slice="s", metric="m", baseline="1", incident_value="2", users_affected="~850")
+    errors = SliceInput.errors(
+        dict(slice="s", metric="m", baseline="1", incident_value="2", users_affected="~850")
     )
 
     assert set(errors) == {"users_affected"}
@@ -137,8 +127,8 @@ def _changed(*axes: str) -> dict[str, str | None]:
 
 
 def test_the_first_axis_must_be_one_of_the_chosen_axes() -> None:
-    errors = validate_root_cause(
-        RootCauseForm(
+    errors = RootCauseInput.errors(
+        dict(
             axes=["model", "data"],
             first_axis="prompt",
             what_changed=_changed("model", "data"),
@@ -152,8 +142,8 @@ def test_the_first_axis_must_be_one_of_the_chosen_axes() -> None:
 
 
 def test_with_several_axes_the_first_must_be_chosen() -> None:
-    errors = validate_root_cause(
-        RootCauseForm(
+    errors = RootCauseInput.errors(
+        dict(
             axes=["model", "judge"],
             what_changed=_changed("model", "judge"),
             evidence_url=_evidence("model", "judge"),
@@ -165,8 +155,8 @@ def test_with_several_axes_the_first_must_be_chosen() -> None:
 
 
 def test_each_chosen_axis_needs_what_changed_and_a_valid_evidence_link() -> None:
-    errors = validate_root_cause(
-        RootCauseForm(
+    errors = RootCauseInput.errors(
+        dict(
             axes=["prompt", "environment"],
             first_axis="prompt",
             what_changed={"prompt": "system message lost the citation rule", "environment": ""},
@@ -184,14 +174,14 @@ def test_each_chosen_axis_needs_what_changed_and_a_valid_evidence_link() -> None
 
 
 def test_no_axis_at_all_is_refused() -> None:
-    errors = validate_root_cause(RootCauseForm(why_not_caught="eval_coverage_gap"))
+    errors = RootCauseInput.errors(dict(why_not_caught="eval_coverage_gap"))
 
     assert set(errors) == {"axes"}
 
 
 def test_other_needs_its_explanation_and_unknown_values_are_named() -> None:
-    errors = validate_root_cause(
-        RootCauseForm(
+    errors = RootCauseInput.errors(
+        dict(
             axes=["data"],
             what_changed=_changed("data"),
             evidence_url=_evidence("data"),
@@ -206,8 +196,8 @@ def test_other_needs_its_explanation_and_unknown_values_are_named() -> None:
 
 
 def test_a_single_axis_is_the_one_that_moved_first() -> None:
-    parsed = parse_root_cause(
-        RootCauseForm(
+    parsed = RootCauseInput.check(
+        dict(
             axes=["data"],
             what_changed=_changed("data"),
             evidence_url=_evidence("data"),
@@ -216,15 +206,15 @@ def test_a_single_axis_is_the_one_that_moved_first() -> None:
         )
     )
 
-    assert parsed.value is not None
-    assert parsed.value.first_axis == "data"
-    assert parsed.value.axes[0].evidence_url == "https://git.example.com/data/commit/1"
+    root_cause = parsed.root_cause()
+    assert root_cause.first_axis == "data"
+    assert root_cause.axes[0].evidence_url == "https://git.example.com/data/commit/1"
 
 
 # --- action items -----------------------------------------------------------------------------
 
 
-def _calibration_form(**overrides: str | None) -> ActionItemForm:
+def _calibration_form(**overrides: str | None) -> dict[str, str | None]:
     values: dict[str, str | None] = {
         "category": "calibration",
         "title": "Calibrate the refusal judge",
@@ -235,41 +225,40 @@ def _calibration_form(**overrides: str | None) -> ActionItemForm:
         "judge_version": "grader-v4",
     }
     values.update(overrides)
-    return ActionItemForm(**values)
+    return values
 
 
 @pytest.mark.parametrize("kappa", ["1.2", "-1.5"])
 def test_kappa_outside_minus_one_to_one_is_refused(kappa: str) -> None:
-    errors = validate_action_item(_calibration_form(kappa=kappa), now=NOW)
+    errors = ActionItemInput.errors(_calibration_form(kappa=kappa))
 
     assert errors == {"kappa": "Cohen's kappa lies between -1 and 1."}
 
 
 @pytest.mark.parametrize(("field", "value"), [("tpr", "1.5"), ("tnr", "-0.1")])
 def test_tpr_and_tnr_outside_zero_to_one_are_refused(field: str, value: str) -> None:
-    errors = validate_action_item(_calibration_form(**{field: value}), now=NOW)
+    errors = ActionItemInput.errors(_calibration_form(**{field: value}))
 
     assert set(errors) == {field}
     assert "between 0 and 1" in errors[field]
 
 
 def test_a_rate_typed_as_a_percentage_gets_a_hint() -> None:
-    errors = validate_action_item(_calibration_form(tpr="92"), now=NOW)
+    errors = ActionItemInput.errors(_calibration_form(tpr="92"))
 
     assert "0.92 for 92%" in errors["tpr"]
 
 
 def test_labels_must_be_at_least_one() -> None:
-    errors = validate_action_item(_calibration_form(labels="0"), now=NOW)
+    errors = ActionItemInput.errors(_calibration_form(labels="0"))
 
     assert set(errors) == {"labels"}
 
 
 def test_a_due_date_in_the_past_is_refused() -> None:
-    errors = validate_action_item(
-        ActionItemForm(category="eval_set", title="Add the case", due="2024-05-13"),
+    errors = ActionItemInput.errors(
+        dict(category="eval_set", title="Add the case", due="2024-05-13"),
         now=NOW,
-        today=TODAY,
     )
 
     assert errors == {"due": "The due date 2024-05-13 is in the past; pick today or later."}
@@ -284,42 +273,50 @@ def test_an_edit_may_keep_a_due_date_that_has_since_passed() -> None:
         created_at=datetime(2024, 4, 28, tzinfo=UTC),
     )
 
-    parsed = parse_action_item(
-        ActionItemForm(
-            category="eval_set",
-            title="Add the case",
-            due="2024-05-01",
-            status="done",
-            artefact_url="https://git.example.com/evals/-/commit/abc",
-        ),
+    form = ActionItemInput.check(
+        dict(category="eval_set", title="Add the case (all three wordings)", due="2024-05-01"),
         now=NOW,
-        existing=existing,
+        original_due=existing.due,
+    )
+    edited = form.edited(existing)
+
+    assert (edited.id, edited.title) == (5, "Add the case (all three wordings)")
+    assert edited.created_at == existing.created_at
+
+
+def test_completing_an_item_stamps_the_first_completion_time() -> None:
+    existing = ActionItem(
+        id=5,
+        category=ActionCategory.EVAL_SET,
+        title="Add the case",
+        created_at=datetime(2024, 4, 28, tzinfo=UTC),
+    )
+    done = CompletionInput.check(
+        dict(artefact_url="https://git.example.com/evals/-/commit/abc"), category="eval_set"
     )
 
-    assert parsed.value is not None
-    assert parsed.value.id == 5
-    assert parsed.value.created_at == existing.created_at
-    assert parsed.value.done_at == NOW
+    first = done.done(existing, now=NOW)
+    again = done.done(first, now=datetime(2024, 5, 20, tzinfo=UTC))
+
+    assert first.status is ActionStatus.DONE
+    assert (first.done_at, again.done_at) == (NOW, NOW)
 
 
 def test_done_needs_an_artefact() -> None:
-    errors = validate_action_item(
-        ActionItemForm(category="code", title="Revert the prompt", status="done"), now=NOW
-    )
+    errors = ActionItemInput.errors(dict(category="code", title="Revert the prompt"), status="done")
 
     assert set(errors) == {"artefact_url"}
     assert "done only with an artefact" in errors["artefact_url"]
 
 
 def test_a_calibration_item_is_done_only_with_its_record() -> None:
-    errors = validate_action_item(
-        ActionItemForm(
+    errors = ActionItemInput.errors(
+        dict(
             category="calibration",
             title="Calibrate the refusal judge",
-            status="done",
             artefact_url="https://sheets.example.com/calibration/7",
         ),
-        now=NOW,
+        status="done",
     )
 
     assert set(errors) == {"labels", "kappa", "tpr", "tnr", "judge_version"}
@@ -327,26 +324,24 @@ def test_a_calibration_item_is_done_only_with_its_record() -> None:
 
 
 def test_a_half_filled_calibration_record_is_refused_on_an_open_item() -> None:
-    errors = validate_action_item(_calibration_form(tpr=None, tnr="", judge_version=None), now=NOW)
+    errors = ActionItemInput.errors(_calibration_form(tpr=None, tnr="", judge_version=None))
 
     assert set(errors) == {"tpr", "tnr", "judge_version"}
 
 
 def test_a_complete_calibration_item_keeps_its_record() -> None:
-    parsed = parse_action_item(
-        _calibration_form(owner_id="U_SOFIA", due="2024-05-31"), now=NOW, today=TODAY
-    )
+    parsed = ActionItemInput.check(_calibration_form(owner_id="U_SOFIA", due="2024-05-31"), now=NOW)
 
-    assert parsed.value is not None
-    assert parsed.value.status is ActionStatus.OPEN
-    assert parsed.value.calibration is not None
-    assert parsed.value.calibration.kappa == 0.81
-    assert parsed.value.created_at == NOW
+    item = parsed.new_item(now=NOW)
+    assert item.status is ActionStatus.OPEN
+    assert item.calibration is not None
+    assert item.calibration.kappa == 0.81
+    assert item.created_at == NOW
 
 
 def test_every_problem_of_an_action_form_is_reported_at_once() -> None:
-    errors = validate_action_item(
-        ActionItemForm(category="vibes", title=" ", due="31/05/2024", artefact_url="pr 88"),
+    errors = ActionItemInput.errors(
+        dict(category="vibes", title=" ", due="31/05/2024", artefact_url="pr 88"),
         now=NOW,
     )
 
@@ -357,23 +352,47 @@ def test_every_problem_of_an_action_form_is_reported_at_once() -> None:
 
 
 def test_resolution_needs_a_summary_and_a_plausible_mitigation_time() -> None:
-    parsed = parse_resolution(
-        ResolutionForm(summary="", mitigated_at=datetime(2024, 5, 9, tzinfo=UTC)),
-        now=NOW,
-        regression_started_at=datetime(2024, 5, 10, tzinfo=UTC),
-    )
+    with pytest.raises(FormInvalid) as refused:
+        ResolutionInput.check(
+            dict(summary="", mitigated_at=datetime(2024, 5, 9, tzinfo=UTC)),
+            now=NOW,
+            regression_started_at=datetime(2024, 5, 10, tzinfo=UTC),
+        )
 
-    assert parsed.value is None
-    assert set(parsed.errors) == {"summary", "mitigated_at"}
+    assert set(refused.value.errors) == {"summary", "mitigated_at"}
 
 
 def test_a_resolution_drops_blank_exit_criteria() -> None:
-    parsed = parse_resolution(
-        ResolutionForm(
-            summary="Rolled back.", exit_criteria_met=["Refusals at 100% for 48 h", " "]
-        ),
+    parsed = ResolutionInput.check(
+        dict(summary="Rolled back.", exit_criteria_met=["Refusals at 100% for 48 h", " "]),
         now=NOW,
     )
 
-    assert parsed.value is not None
-    assert parsed.value.exit_criteria_met == ["Refusals at 100% for 48 h"]
+    assert parsed.resolution().exit_criteria_met == ["Refusals at 100% for 48 h"]
+
+
+LATE = datetime(2025, 6, 3, 12, 0, tzinfo=UTC)
+
+
+def test_completion_needs_an_artefact_and_for_a_calibration_its_record() -> None:
+    assert "artefact_url" in CompletionInput.errors({}, category="code")
+    assert CompletionInput.errors({"artefact_url": "https://x.io/pr/1"}, category="code") == {}
+    missing = CompletionInput.errors({"artefact_url": "https://x.io/r"}, category="calibration")
+    assert set(missing) == {"labels", "kappa", "tpr", "tnr", "judge_version"}
+    # A record already on the item is enough.
+    assert (
+        CompletionInput.errors(
+            {"artefact_url": "https://x.io/r"}, category="calibration", has_record=True
+        )
+        == {}
+    )
+
+
+def test_an_edit_may_keep_a_due_date_that_has_passed_but_not_set_one() -> None:
+    form = {"category": "code", "title": "Pin the model", "due": "2025-05-01"}
+    assert "due" in ActionItemInput.errors(form, now=LATE)
+    assert ActionItemInput.errors(form, now=LATE, original_due=date(2025, 5, 1)) == {}
+    # "Today" is the earliest date anywhere, so a responder west of UTC is never told their
+    # today is in the past.
+    early = datetime(2025, 6, 3, 2, 0, tzinfo=UTC)  # still June 2 in California
+    assert ActionItemInput.errors(form | {"due": "2025-06-02"}, now=early) == {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.postmortem.service import FormInvalid
+from bot.core.forms import FormInvalid
 from bot.core.timeline import Axis
 from tests.core.assembly import CAROL, Core
 from tests.core.postmortem import submissions

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.forms import FormInvalid
 from bot.core.incidents.model import Severity
-from bot.core.postmortem.service import FormInvalid
 from tests.core.assembly import BOB, Core
 from tests.core.postmortem import submissions
 

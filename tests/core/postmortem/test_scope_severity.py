@@ -8,16 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.incidents.model import Category, Incident, Severity
-from bot.core.postmortem.analysis import ActionCategory, SliceImpact
+from bot.core.postmortem.analysis import SliceImpact
 from bot.core.postmortem.reader import Analysis
 from bot.core.postmortem.scope_severity import scope_contradiction
-from bot.core.postmortem.service import (
-    SUGGESTION_LOOKBACK,
-    action_form_errors,
-    completion_errors,
-    suggest_axes,
-)
-from bot.core.postmortem.validation import ActionItemForm
+from bot.core.postmortem.service import SUGGESTION_LOOKBACK, suggest_axes
 from bot.core.timeline import Axis, TimelineEvent, TimelineKind
 
 
@@ -118,39 +112,3 @@ def test_axes_are_suggested_from_the_timelines_changes_in_the_window_first() -> 
         (Axis.PROMPT, False),  # on the timeline, but older than the window: offered last
     ]
     assert [e.summary for e in suggestions[1].events] == ["Model v2 rolled out", "Routed to v2"]
-
-
-NOW = datetime(2025, 6, 3, 12, 0, tzinfo=UTC)
-
-
-def test_completion_needs_an_artefact_and_for_a_calibration_its_record() -> None:
-    assert "artefact_url" in completion_errors(ActionCategory.CODE, now=NOW, artefact_url=None)
-    assert completion_errors(ActionCategory.CODE, now=NOW, artefact_url="https://x.io/pr/1") == {}
-    missing = completion_errors(ActionCategory.CALIBRATION, now=NOW, artefact_url="https://x.io/r")
-    assert set(missing) == {"labels", "kappa", "tpr", "tnr", "judge_version"}
-    # A record already on the item is enough.
-    assert (
-        completion_errors(
-            ActionCategory.CALIBRATION, now=NOW, artefact_url="https://x.io/r", has_record=True
-        )
-        == {}
-    )
-
-
-def test_an_edit_may_keep_a_due_date_that_has_passed_but_not_set_one() -> None:
-    form = ActionItemForm(category="code", title="Pin the model", due="2025-05-01")
-    assert "due" in action_form_errors(form, now=NOW)
-    assert (
-        action_form_errors(
-            form, now=NOW, editing=True, original_due=NOW.date().replace(month=5, day=1)
-        )
-        == {}
-    )
-    # "Today" is the earliest date anywhere, so a responder west of UTC is never told their
-    # today is in the past.
-    late = datetime(2025, 6, 3, 2, 0, tzinfo=UTC)  # still June 2 in California
-    assert action_form_errors(replace_due(form, "2025-06-02"), now=late) == {}
-
-
-def replace_due(form: ActionItemForm, due: str) -> ActionItemForm:
-    return ActionItemForm(category=form.category, title=form.title, due=due)

@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.changes.digest import DEFAULT_DAYS, MAX_DAYS
 from bot.core.errors import InvalidInput
 from bot.deps import Deps
-from bot.slack.forms.change import change_modal
+from bot.slack.forms import change as change_form
 from bot.slack.listeners.command_registry import Invocation
 from bot.slack.messages.changes import digest_blocks, digest_text
 
@@ -33,7 +33,7 @@ async def change(
     incident = await deps.changes.incident_in(inv.channel_id)
     await client.views_open(
         trigger_id=inv.trigger_id,
-        view=change_modal(
+        view=change_form.build(
             incident=incident if incident is not None and incident.is_open else None,
             origin_channel_id=inv.channel_id,
             now=deps.clock.now(),

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.slack.forms.modals import update_modal
+from bot.slack.forms import update as update_form
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId
+from bot.slack.middleware import deps_of
+
+
+async def on_post_update(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    incident = await deps.incidents.get(int(body["actions"][0]["value"]))
+    await client.views_open(trigger_id=body["trigger_id"], view=update_form.build(incident))
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_post_update(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        incident = await deps.incidents.get(int(body["actions"][0]["value"]))
-        await client.views_open(trigger_id=body["trigger_id"], view=update_modal(incident))
-
     app.action(ActionId.CARD_POST_UPDATE)(guarded(on_post_update))

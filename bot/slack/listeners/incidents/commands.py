@@ -8,7 +8,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.errors import InvalidInput
 from bot.core.incidents.model import Role, Severity
 from bot.deps import Deps
-from bot.slack.forms.modals import declare_modal, update_modal
+from bot.slack.forms import declare as declare_form
+from bot.slack.forms import update as update_form
 from bot.slack.listeners.command_registry import Invocation
 from bot.slack.messages.incidents import card_blocks, card_text
 from bot.slack.payloads import user_mentions
@@ -20,7 +21,7 @@ async def open_declare_form(
     # The trigger_id dies 3 s after the click: open the modal before any database or other work.
     await client.views_open(
         trigger_id=inv.trigger_id,
-        view=declare_modal(
+        view=declare_form.build(
             title=inv.args, origin_channel_id=inv.channel_id, runbooks=deps.runbooks.options()
         ),
     )
@@ -95,4 +96,4 @@ async def update(
         return
     # No text: the update modal. The lookup is one indexed read, well inside the trigger's 3 s.
     incident = await deps.incidents.for_channel(inv.channel_id)
-    await client.views_open(trigger_id=inv.trigger_id, view=update_modal(incident))
+    await client.views_open(trigger_id=inv.trigger_id, view=update_form.build(incident))

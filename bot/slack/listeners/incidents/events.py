@@ -4,43 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.slack.guard import guarded
 from bot.slack.messages.home import home_view
+from bot.slack.middleware import deps_of
+
+
+async def on_reaction_added(
+    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    if event.get("reaction") != deps.settings.pin_emoji:
+        return
+    item = event.get("item") or {}
+    if item.get("type") != "message":
+        return
+    await deps.incidents.pin_from_reaction(
+        channel_id=item["channel"],
+        ts=item["ts"],
+        reactor=event["user"],
+        event_id=body.get("event_id"),
+    )
+
+
+async def on_home_opened(
+    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    if event.get("tab", "home") != "home":
+        return
+    incidents = await deps.incidents.list_open()
+    lines = [
+        f"• #{number}: {item.title}" + (f" — due {item.due.isoformat()}" if item.due else "")
+        for number, item in await deps.postmortems.open_items_of(event["user"])
+    ]
+    await client.views_publish(user_id=event["user"], view=home_view(incidents, action_lines=lines))
+
+
+async def ignore(event: dict[str, Any]) -> None:
+    """Subscribed for other features; acknowledged so Slack does not retry."""
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("reaction") != deps.settings.pin_emoji:
-            return
-        item = event.get("item") or {}
-        if item.get("type") != "message":
-            return
-        await deps.incidents.pin_from_reaction(
-            channel_id=item["channel"],
-            ts=item["ts"],
-            reactor=event["user"],
-            event_id=body.get("event_id"),
-        )
-
-    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        incidents = await deps.incidents.list_open()
-        lines = [
-            f"• #{number}: {item.title}" + (f" — due {item.due.isoformat()}" if item.due else "")
-            for number, item in await deps.postmortems.open_items_of(event["user"])
-        ]
-        await client.views_publish(
-            user_id=event["user"], view=home_view(incidents, action_lines=lines)
-        )
-
-    async def ignore(event: dict[str, Any]) -> None:
-        """Subscribed for other features; acknowledged so Slack does not retry."""
-
     app.event("reaction_added")(guarded(on_reaction_added))
     app.event("reaction_removed")(ignore)
     app.event("app_home_opened")(guarded(on_home_opened))

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import NotAnIncidentChannel
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import Incident
 from bot.deps import Deps
-from bot.slack.forms.modals import loading_modal, pick_incident_modal
+from bot.slack.forms import pick_incident as pick_incident_form
+from bot.slack.forms.message import loading_modal
 from bot.slack.guard import guarded
 from bot.slack.ids import CallbackId
 from bot.slack.messages.mrkdwn import captured_message
+from bot.slack.middleware import deps_of
 
 
 async def add_message_to_incident(
@@ -48,36 +50,42 @@ def message_from_payload(body: dict[str, Any]) -> SlackMessage:
     )
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_shortcut(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        message = message_from_payload(body)
-        user_id = body["user"]["id"]
-        try:
-            incident: Incident | None = await deps.incidents.for_channel(message.channel_id)
-        except NotAnIncidentChannel:
-            incident = None
-        if incident is not None and incident.is_open:
-            added = await add_message_to_incident(
-                deps, client, incident=incident, message=message, user_id=user_id
-            )
-            await respond(
-                response_type="ephemeral",
-                text=f":pushpin: Added to the timeline of #{incident.number}."
-                if added
-                else f"That message is already on the timeline of #{incident.number}.",
-            )
-            return
-        # The trigger expires in 3 s: open a placeholder now, fill it once the list is loaded.
-        opened = await client.views_open(
-            trigger_id=body["trigger_id"], view=loading_modal("Add to timeline")
+async def on_shortcut(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    message = message_from_payload(body)
+    user_id = body["user"]["id"]
+    try:
+        incident: Incident | None = await deps.incidents.for_channel(message.channel_id)
+    except NotAnIncidentChannel:
+        incident = None
+    if incident is not None and incident.is_open:
+        added = await add_message_to_incident(
+            deps, client, incident=incident, message=message, user_id=user_id
         )
-        incidents = await deps.incidents.list_open()
-        await client.views_update(
-            view_id=opened["view"]["id"],
-            view=pick_incident_modal(incidents, message=message),
+        await respond(
+            response_type="ephemeral",
+            text=f":pushpin: Added to the timeline of #{incident.number}."
+            if added
+            else f"That message is already on the timeline of #{incident.number}.",
         )
+        return
+    # The trigger expires in 3 s: open a placeholder now, fill it once the list is loaded.
+    opened = await client.views_open(
+        trigger_id=body["trigger_id"], view=loading_modal("Add to timeline")
+    )
+    incidents = await deps.incidents.list_open()
+    await client.views_update(
+        view_id=opened["view"]["id"],
+        view=pick_incident_form.build(incidents, message=message),
+    )
 
+
+def register(app: AsyncApp, deps: Deps) -> None:
     app.shortcut(CallbackId.TIMELINE_SHORTCUT)(guarded(on_shortcut))

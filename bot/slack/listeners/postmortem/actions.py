@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,12 +17,16 @@ from bot.core.postmortem.analysis import ActionItem, ActionStatus
 from bot.core.postmortem.reader import Analysis
 from bot.core.postmortem.service import RecordNotFound
 from bot.deps import Deps
-from bot.slack.forms.analysis import scope_modal, slice_modal
+from bot.slack.forms import action_item as action_item_form
+from bot.slack.forms import action_items as action_items_form
+from bot.slack.forms import done as done_form
+from bot.slack.forms import scope as scope_form
+from bot.slack.forms import slice as slice_form
 from bot.slack.forms.fields import parse_ref
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId, CallbackId
-from bot.slack.messages.action_items import action_item_modal, action_items_modal, done_modal
 from bot.slack.messages.mrkdwn import escape
+from bot.slack.middleware import deps_of
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -50,125 +54,150 @@ def _item(analysis: Analysis, item_id: int) -> tuple[int, ActionItem]:
     return position, analysis.action_items[position - 1]
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    async def refresh_items(
-        client: AsyncWebClient, body: dict[str, Any], number: int, item_id: int
-    ) -> None:
-        view_id = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
-        if view_id is not None:
-            analysis = await deps.postmortems.analysis_of(number)
-            chased = await deps.reminders.last_chased(number)
-            await client.views_update(
-                view_id=view_id, view=action_items_modal(analysis, chased=chased)
-            )
-            return
-        container = body.get("container") or {}
-        if container.get("type") == "message" and not container.get("is_ephemeral"):
-            # A reminder in a channel: show who owns the item now instead of the buttons.
-            position, item = _item(await deps.postmortems.analysis_of(number), item_id)
-            owner = f"<@{item.owner_id}>" if item.owner_id else "nobody yet"
-            await client.chat_update(
-                channel=container["channel_id"],
-                ts=container["message_ts"],
-                text=f"Action #{position} of incident #{number} is owned by {owner}.",
-                blocks=[
-                    SectionBlock(
-                        text=f":white_check_mark: Action #{position} of incident #{number} "
-                        f"— *{escape(item.title)}* — is owned by {owner}."
-                    )
-                ],
-            )
-
-    # -- scope -----------------------------------------------------------------------------
-
-    async def on_scope_add(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        number = int(_action(body)["value"])
-        parent = _list_view_id(body, CallbackId.SCOPE_MODAL)
-        await _show(client, body, slice_modal(number, parent_view_id=parent))
-
-    async def on_scope_edit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        number, slice_id = parse_ref(_action(body)["value"])
+async def refresh_items(
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], number: int, item_id: int
+) -> None:
+    view_id = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
+    if view_id is not None:
         analysis = await deps.postmortems.analysis_of(number)
-        row = next((r for r in analysis.slices if r.id == slice_id), None)
-        if row is None:
-            raise RecordNotFound("That scope row is gone (someone removed it).")
-        parent = _list_view_id(body, CallbackId.SCOPE_MODAL)
-        await _show(client, body, slice_modal(number, row=row, parent_view_id=parent))
-
-    async def on_scope_remove(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        number, slice_id = parse_ref(_action(body)["value"])
-        saved = await deps.postmortems.remove_slice(
-            number=number, slice_id=slice_id, actor=body["user"]["id"]
+        chased = await deps.reminders.last_chased(number)
+        await client.views_update(
+            view_id=view_id, view=action_items_form.build(analysis, chased=chased)
         )
-        view_id = _list_view_id(body, CallbackId.SCOPE_MODAL)
-        if view_id is not None:
-            view = scope_modal(saved.incident, saved.rows, contradiction=saved.contradiction)
-            await client.views_update(view_id=view_id, view=view)
-
-    # -- action items ----------------------------------------------------------------------
-
-    async def on_item_add(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        number = int(_action(body)["value"])
-        parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
-        await _show(client, body, action_item_modal(number, parent_view_id=parent))
-
-    async def on_item_done(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        number, item_id = parse_ref(_action(body)["value"])
+        return
+    container = body.get("container") or {}
+    if container.get("type") == "message" and not container.get("is_ephemeral"):
+        # A reminder in a channel: show who owns the item now instead of the buttons.
         position, item = _item(await deps.postmortems.analysis_of(number), item_id)
-        if item.status is not ActionStatus.OPEN:
-            raise RecordNotFound(f"Action #{position} is already {item.status.value}.")
-        parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
-        await _show(client, body, done_modal(number, position, item, parent_view_id=parent))
-
-    async def on_item_take(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        number, item_id = parse_ref(_action(body)["value"])
-        await deps.postmortems.take_action(number=number, item_id=item_id, actor=body["user"]["id"])
-        await refresh_items(client, body, number, item_id)
-
-    async def on_item_assign(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        action = _action(body)
-        owner = action.get("selected_user")
-        if not owner:
-            return
-        # The select has no value of its own; its block is `action_item.<incident>:<item>`.
-        number, item_id = parse_ref(str(action["block_id"]).removeprefix("action_item."))
-        await deps.postmortems.assign_action(
-            number=number, item_id=item_id, owner_id=owner, actor=body["user"]["id"]
-        )
-        await refresh_items(client, body, number, item_id)
-
-    async def on_snooze(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        number, item_id = parse_ref(_action(body)["value"])
-        _, item = _item(await deps.postmortems.analysis_of(number), item_id)
-        until = await deps.reminders.snooze_overdue(incident_number=number, item=item)
-        await respond(
-            replace_original=True,
-            text=f":zzz: Snoozed: no reminder about *{escape(item.title)}* before "
-            f"{until.strftime('%Y-%m-%d %H:%M UTC')}.",
+        owner = f"<@{item.owner_id}>" if item.owner_id else "nobody yet"
+        await client.chat_update(
+            channel=container["channel_id"],
+            ts=container["message_ts"],
+            text=f"Action #{position} of incident #{number} is owned by {owner}.",
+            blocks=[
+                SectionBlock(
+                    text=f":white_check_mark: Action #{position} of incident #{number} "
+                    f"— *{escape(item.title)}* — is owned by {owner}."
+                )
+            ],
         )
 
-    async def on_item_more(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        choice, _, ref = str(_action(body)["selected_option"]["value"]).partition(":")
-        number, item_id = parse_ref(ref)
-        if choice == "drop":
-            await deps.postmortems.drop_action(
-                number=number, item_id=item_id, actor=body["user"]["id"]
-            )
-            await refresh_items(client, body, number, item_id)
-            return
-        _, item = _item(await deps.postmortems.analysis_of(number), item_id)
-        parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
-        await _show(client, body, action_item_modal(number, item=item, parent_view_id=parent))
 
+async def on_scope_add(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    await ack()
+    number = int(_action(body)["value"])
+    parent = _list_view_id(body, CallbackId.SCOPE_MODAL)
+    await _show(client, body, slice_form.build(number, parent_view_id=parent))
+
+
+async def on_scope_edit(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    number, slice_id = parse_ref(_action(body)["value"])
+    analysis = await deps.postmortems.analysis_of(number)
+    row = next((r for r in analysis.slices if r.id == slice_id), None)
+    if row is None:
+        raise RecordNotFound("That scope row is gone (someone removed it).")
+    parent = _list_view_id(body, CallbackId.SCOPE_MODAL)
+    await _show(client, body, slice_form.build(number, row=row, parent_view_id=parent))
+
+
+async def on_scope_remove(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    number, slice_id = parse_ref(_action(body)["value"])
+    saved = await deps.postmortems.remove_slice(
+        number=number, slice_id=slice_id, actor=body["user"]["id"]
+    )
+    view_id = _list_view_id(body, CallbackId.SCOPE_MODAL)
+    if view_id is not None:
+        view = scope_form.build(saved.incident, saved.rows, contradiction=saved.contradiction)
+        await client.views_update(view_id=view_id, view=view)
+
+
+async def on_item_add(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    await ack()
+    number = int(_action(body)["value"])
+    parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
+    await _show(client, body, action_item_form.build(number, parent_view_id=parent))
+
+
+async def on_item_done(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    number, item_id = parse_ref(_action(body)["value"])
+    position, item = _item(await deps.postmortems.analysis_of(number), item_id)
+    if item.status is not ActionStatus.OPEN:
+        raise RecordNotFound(f"Action #{position} is already {item.status.value}.")
+    parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
+    await _show(client, body, done_form.build(number, position, item, parent_view_id=parent))
+
+
+async def on_item_take(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    number, item_id = parse_ref(_action(body)["value"])
+    await deps.postmortems.take_action(number=number, item_id=item_id, actor=body["user"]["id"])
+    await refresh_items(deps, client, body, number, item_id)
+
+
+async def on_item_assign(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    action = _action(body)
+    owner = action.get("selected_user")
+    if not owner:
+        return
+    # The select has no value of its own; its block is `action_item.<incident>:<item>`.
+    number, item_id = parse_ref(str(action["block_id"]).removeprefix("action_item."))
+    await deps.postmortems.assign_action(
+        number=number, item_id=item_id, owner_id=owner, actor=body["user"]["id"]
+    )
+    await refresh_items(deps, client, body, number, item_id)
+
+
+async def on_snooze(
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    number, item_id = parse_ref(_action(body)["value"])
+    _, item = _item(await deps.postmortems.analysis_of(number), item_id)
+    until = await deps.reminders.snooze_overdue(incident_number=number, item=item)
+    await respond(
+        replace_original=True,
+        text=f":zzz: Snoozed: no reminder about *{escape(item.title)}* before "
+        f"{until.strftime('%Y-%m-%d %H:%M UTC')}.",
+    )
+
+
+async def on_item_more(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    deps = deps_of(context)
+    await ack()
+    choice, _, ref = str(_action(body)["selected_option"]["value"]).partition(":")
+    number, item_id = parse_ref(ref)
+    if choice == "drop":
+        await deps.postmortems.drop_action(number=number, item_id=item_id, actor=body["user"]["id"])
+        await refresh_items(deps, client, body, number, item_id)
+        return
+    _, item = _item(await deps.postmortems.analysis_of(number), item_id)
+    parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
+    await _show(client, body, action_item_form.build(number, item=item, parent_view_id=parent))
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
     app.action(ActionId.SCOPE_ADD_ROW)(guarded(on_scope_add))
     app.action(ActionId.SCOPE_EDIT_ROW)(guarded(on_scope_edit))
     app.action(ActionId.SCOPE_REMOVE_ROW)(guarded(on_scope_remove))

@@ -19,23 +19,27 @@ from bot.core.postmortem import review
 from bot.core.postmortem.scope_severity import scope_contradiction
 from bot.core.runbooks.model import RunbookCatalog
 from bot.deps import Deps
-from bot.slack.forms.analysis import detection_modal, root_cause_modal, scope_modal
-from bot.slack.forms.close import close_modal, message_modal, preview_blocks, preview_text
-from bot.slack.forms.modals import loading_modal
+from bot.slack.forms import action_item as action_item_form
+from bot.slack.forms import action_items as action_items_form
+from bot.slack.forms import close as close_form
+from bot.slack.forms import detection as detection_form
+from bot.slack.forms import root_cause as root_cause_form
+from bot.slack.forms import scope as scope_form
+from bot.slack.forms.close import preview_blocks, preview_text
+from bot.slack.forms.message import loading_modal, message_modal
 from bot.slack.listeners.command_registry import Invocation
-from bot.slack.messages.action_items import action_item_modal, action_items_modal
 
 
 async def detection(
     inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
 ) -> None:
     analysis = await deps.postmortems.analysis_in(inv.channel_id)
-    await client.views_open(trigger_id=inv.trigger_id, view=detection_modal(analysis))
+    await client.views_open(trigger_id=inv.trigger_id, view=detection_form.build(analysis))
 
 
 async def scope(inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient) -> None:
     analysis = await deps.postmortems.analysis_in(inv.channel_id)
-    view = scope_modal(
+    view = scope_form.build(
         analysis.incident,
         analysis.slices,
         contradiction=scope_contradiction(analysis.slices, analysis.incident.severity),
@@ -48,7 +52,7 @@ async def rootcause(
 ) -> None:
     async def build() -> View:
         analysis, suggestions = await deps.postmortems.root_cause_prefill(inv.channel_id)
-        return root_cause_modal(analysis, suggestions)
+        return root_cause_form.build(analysis, suggestions)
 
     await _open_then_fill(client, inv.trigger_id, "Root cause", build)
 
@@ -61,7 +65,7 @@ async def action(
         raise IncidentClosed(incident.number or 0)
     await client.views_open(
         trigger_id=inv.trigger_id,
-        view=action_item_modal(incident.number or 0, title=inv.args.strip()),
+        view=action_item_form.build(incident.number or 0, title=inv.args.strip()),
     )
 
 
@@ -72,7 +76,7 @@ async def actions(
     analysis = await deps.postmortems.analysis_in(inv.channel_id, open_only=False)
     chased = await deps.reminders.last_chased(analysis.incident.number or 0)
     await client.views_open(
-        trigger_id=inv.trigger_id, view=action_items_modal(analysis, chased=chased)
+        trigger_id=inv.trigger_id, view=action_items_form.build(analysis, chased=chased)
     )
 
 
@@ -81,7 +85,7 @@ async def close(inv: Invocation, deps: Deps, respond: AsyncRespond, client: Asyn
         analysis = await deps.postmortems.analysis_in(inv.channel_id)
         flags = review(analysis.draft())
         criteria = runbook_exit_criteria(deps.runbooks, analysis.incident)
-        return close_modal(analysis, flags, exit_criteria=criteria)
+        return close_form.build(analysis, flags, exit_criteria=criteria)
 
     await _open_then_fill(client, inv.trigger_id, "Close incident", build)
 

@@ -1,0 +1,67 @@
+"""Pick the incident a message goes on (the "add to incident timeline" shortcut)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.core.incidents.chat_message import SlackMessage
+from bot.core.incidents.model import Incident
+from bot.slack.forms.state import PinMessageState
+from bot.slack.ids import ActionId, BlockId, CallbackId
+from bot.slack.messages.format import options, truncate
+
+
+def build(incidents: Sequence[Incident], *, message: SlackMessage) -> View:
+    if not incidents:
+        return View(
+            type="modal",
+            title="Add to timeline",
+            close="Close",
+            blocks=[
+                SectionBlock(
+                    text="There is no open incident. Declare one with `/ai-incident open`."
+                )
+            ],
+        )
+    incident_options = options(
+        [(str(i.number), f"#{i.number} {i.title} ({i.severity.value})") for i in incidents[:100]]
+    )
+    return View(
+        type="modal",
+        callback_id=CallbackId.TIMELINE_PICK_MODAL,
+        title="Add to timeline",
+        submit="Add",
+        close="Cancel",
+        private_metadata=PinMessageState(
+            channel_id=message.channel_id,
+            ts=message.ts,
+            author_id=message.author_id,
+            text=truncate(message.text, 2500),
+            user_ids=message.user_ids,
+        ).encode(),
+        blocks=[
+            InputBlock(
+                block_id=BlockId.PICK_INCIDENT,
+                label="Incident",
+                element=StaticSelectElement(
+                    action_id=ActionId.PICK_INCIDENT, options=incident_options
+                ),
+            ),
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="The message keeps its original time, author and a permalink."
+                    )
+                ]
+            ),
+        ],
+    )

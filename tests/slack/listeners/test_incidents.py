@@ -1,0 +1,101 @@
+"""The incident lifecycle's handlers, called directly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from unittest.mock import AsyncMock
+
+from bot.slack.forms import declare, update
+from bot.slack.listeners.incidents import actions, events, views
+from tests.slack.listeners.listener_support import (
+    USER,
+    Recorder,
+    an_incident,
+    context_for,
+    fake_deps,
+    submitted,
+)
+
+
+async def test_an_empty_update_is_answered_inside_the_modal() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    view = submitted(update.build(an_incident()), {"update_text": None})
+    ack = AsyncMock()
+
+    await views.on_update(ack, {"user": USER}, view, context_for(deps, view))
+
+    ack.assert_awaited_once_with(
+        response_action="errors", errors={"update_text": "Write the update."}
+    )
+    assert recorder.calls == []
+
+
+async def test_an_update_is_acknowledged_before_it_is_posted() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    view = submitted(update.build(an_incident()), {"update_text": "Rolled back; watching."})
+
+    await views.on_update(recorder.mock("ack"), {"user": USER}, view, context_for(deps, view))
+
+    assert recorder.calls == ["ack", "post_update"]
+    deps.incidents.post_update.assert_awaited_once_with(
+        channel_id="C_INC7", text="Rolled back; watching.", actor="U_ANA"
+    )
+
+
+async def test_the_card_button_acknowledges_then_opens_the_update_form() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    deps.incidents.get = recorder.mock("get", an_incident())
+    client = AsyncMock()
+    client.views_open = recorder.mock("views_open")
+    body = {"user": USER, "trigger_id": "T1", "actions": [{"value": "7"}]}
+
+    await actions.on_post_update(recorder.mock("ack"), body, client, context_for(deps))
+
+    assert recorder.calls == ["ack", "get", "views_open"]
+
+
+async def test_a_reaction_other_than_the_pin_emoji_records_nothing() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    deps.settings.pin_emoji = "pushpin"
+    deps.incidents.pin_from_reaction = recorder.mock("pin")
+    event = {"reaction": "eyes", "user": "U_ANA", "item": {"type": "message"}}
+
+    await events.on_reaction_added(event, {}, context_for(deps))
+
+    assert recorder.calls == []
+
+
+async def test_a_declaration_is_checked_by_the_core_and_answered_under_each_input() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    deps.runbooks = {"default"}  # the catalogue lost the runbook the form offered
+    deps.incidents.declare = recorder.mock("declare")
+    built = declare.build(
+        origin_channel_id="C_GENERAL", runbooks=[("default", "Default"), ("legal", "Legal RAG")]
+    )
+    view = submitted(
+        built,
+        {
+            "severity": "S1",
+            "category": "silent_drift",
+            "regression_started_at": datetime(2024, 5, 20, tzinfo=UTC),
+            "runbook": "legal",
+        },
+    )
+    ack = AsyncMock()
+
+    await views.on_declare(ack, {"user": USER}, view, AsyncMock(), context_for(deps, view))
+
+    ack.assert_awaited_once_with(
+        response_action="errors",
+        errors={
+            "title": "Give the incident a title (at most 150 characters).",
+            "regression_started_at": "The regression cannot start in the future.",
+            "runbook": "That runbook no longer exists; pick another.",
+        },
+    )
+    assert recorder.calls == []

@@ -1,0 +1,64 @@
+"""The runbook's handlers (checklist, levers), called directly."""
+
+from __future__ import annotations
+
+from unittest.mock import AsyncMock
+
+from bot.core.runbooks.model import StabilizationLever
+from bot.slack.forms import lever
+from bot.slack.listeners.runbooks import actions, views
+from bot.slack.messages.runbooks import entry_block_id
+from tests.slack.listeners.listener_support import (
+    USER,
+    Recorder,
+    an_incident,
+    answer,
+    context_for,
+    fake_deps,
+    submitted,
+)
+
+LEVER = StabilizationLever(
+    id="rollback-model",
+    title="Roll back the model",
+    description="Route traffic to the previous model version.",
+    trade_off_prompt="What do users lose while on the old model?",
+)
+
+
+async def test_a_lever_without_who_and_trade_off_is_answered_inside_the_modal() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    view = submitted(lever.build(an_incident(), phase="mitigate", lever=LEVER))
+    ack = AsyncMock()
+
+    await views.on_lever(ack, {"user": USER}, view, context_for(deps, view))
+
+    assert set(answer(ack)["errors"]) == {"lever_authorized_by", "lever_trade_off"}
+    assert recorder.calls == []
+
+
+async def test_a_pulled_lever_is_acknowledged_before_it_is_recorded() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    view = submitted(
+        lever.build(an_incident(), phase="mitigate", lever=LEVER),
+        {"lever_authorized_by": "U_LEAD", "lever_trade_off": "Older answers for a day."},
+    )
+
+    await views.on_lever(recorder.mock("ack"), {"user": USER}, view, context_for(deps, view))
+
+    assert recorder.calls == ["ack", "pull_lever"]
+    assert deps.phases.pull_lever.await_args.kwargs["lever_id"] == "rollback-model"
+
+
+async def test_ticking_a_checklist_item_is_acknowledged_before_it_is_recorded() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    action = {"block_id": entry_block_id("triage", "confirm"), "selected_options": []}
+    body = {"user": USER, "channel": {"id": "C_INC7"}}
+
+    await actions.on_toggle(recorder.mock("ack"), body, action, context_for(deps))
+
+    assert recorder.calls == ["ack", "toggle"]
+    assert deps.phases.toggle.await_args.kwargs["entry_id"] == "confirm"
