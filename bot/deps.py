@@ -11,6 +11,8 @@ from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.clock import Clock
 from bot.core.incidents.service import IncidentService
+from bot.core.postmortem.action_items_service import ActionItemService
+from bot.core.postmortem.records_service import RecordsService
 from bot.core.postmortem.service import PostmortemService
 from bot.core.reminders.service import ReminderService
 from bot.core.runbooks.model import RunbookCatalog
@@ -25,6 +27,8 @@ class Deps:
     incidents: IncidentService
     runbooks: RunbookCatalog
     phases: PhaseService
+    records: RecordsService
+    action_items: ActionItemService
     postmortems: PostmortemService
     reminders: ReminderService
     changes: ChangeService

@@ -22,7 +22,9 @@ from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.clock import Clock, SystemClock
 from bot.core.incidents.service import IncidentService
+from bot.core.postmortem.action_items_service import ActionItemService
 from bot.core.postmortem.reader import PostmortemReader
+from bot.core.postmortem.records_service import RecordsService
 from bot.core.postmortem.service import PostmortemService
 from bot.core.reminders.rules import Cadences
 from bot.core.reminders.service import ReminderService
@@ -91,13 +93,16 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         clock=clock,
     )
     slack_postmortem = SlackPostmortemPublisher(slack)
+    reader = PostmortemReader(
+        uow=uow,
+        directory=slack_postmortem,
+        clock=clock,
+        template_dir=settings.runbooks_dir / "templates" if settings.runbooks_dir else None,
+    )
+    records = RecordsService(reader=reader, notifier=notifier, incidents=incidents)
+    action_items = ActionItemService(reader=reader, notifier=notifier, incidents=incidents)
     postmortems = PostmortemService(
-        reader=PostmortemReader(
-            uow=uow,
-            directory=slack_postmortem,
-            clock=clock,
-            template_dir=settings.runbooks_dir / "templates" if settings.runbooks_dir else None,
-        ),
+        reader=reader,
         notifier=notifier,
         publisher=slack_postmortem,
         incidents=incidents,
@@ -110,6 +115,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         incidents=incidents,
         runbooks=runbooks,
         phases=phases,
+        records=records,
+        action_items=action_items,
         postmortems=postmortems,
         reminders=reminders,
         changes=changes,

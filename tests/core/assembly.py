@@ -11,7 +11,9 @@ from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.incidents.model import Category, DeclareInput, Incident, Severity
 from bot.core.incidents.service import IncidentService
+from bot.core.postmortem.action_items_service import ActionItemService
 from bot.core.postmortem.reader import PostmortemReader
+from bot.core.postmortem.records_service import RecordsService
 from bot.core.postmortem.service import PostmortemService
 from bot.core.reminders.service import ReminderService
 from bot.core.runbooks.loader import load_catalog
@@ -75,8 +77,13 @@ class Core:
             claimant="replica-a",
             clock=self.clock,
         )
+        reader = PostmortemReader(uow=self.storage, directory=self.directory, clock=self.clock)
+        self.records = RecordsService(reader=reader, notifier=self.slack, incidents=self.incidents)
+        self.action_items = ActionItemService(
+            reader=reader, notifier=self.slack, incidents=self.incidents
+        )
         self.postmortems = PostmortemService(
-            reader=PostmortemReader(uow=self.storage, directory=self.directory, clock=self.clock),
+            reader=reader,
             notifier=self.slack,
             publisher=self.publisher,
             incidents=self.incidents,

@@ -15,13 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.postmortem.analysis import (
-    ActionCategory,
-    ActionItem,
-    SliceImpact,
-    as_utc,
-    axis_label,
-)
+from bot.core.postmortem.analysis import ActionCategory, ActionItem, SliceImpact, as_utc, axis_label
 from bot.core.postmortem.diagram import diagram_data
 from bot.core.postmortem.draft import CloseOverride, PostmortemInput
 from bot.core.postmortem.flags import RULE_BY_CODE, Flag, review

@@ -7,6 +7,7 @@ API need too, so they use it without building the whole bot.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +16,12 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.errors import IncidentNotFound, NotAnIncidentChannel
 from bot.core.incidents.model import Incident
 from bot.core.postmortem import CloseOverride, Postmortem, PostmortemInput, compile_postmortem
-from bot.core.postmortem.analysis import (
-    ActionItem,
-    Detection,
-    Resolution,
-    RootCause,
-    SliceImpact,
-)
+from bot.core.postmortem.analysis import ActionItem, Detection, Resolution, RootCause, SliceImpact
 from bot.core.postmortem.ports import UserDirectory
 from bot.core.timeline import TimelineEvent
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -144,6 +141,16 @@ class PostmortemReader:
     async def names_for(self, user_ids: Iterable[str]) -> dict[str, str]:
         wanted = sorted(set(user_ids))
         return await self.directory.display_names(user_ids=wanted) if wanted else {}
+
+    async def names_or_none(self, analysis: Analysis) -> dict[str, str]:
+        """Display names for the document; Slack being unreachable costs names, not the close."""
+        try:
+            return await self.names_for(analysis.user_ids())
+        except Exception:
+            log.exception(
+                "no display names for incident #%s; the document shows ids", analysis.number
+            )
+            return {}
 
     def compile(self, analysis: Analysis, names: dict[str, str]) -> Postmortem:
         return compile_postmortem(

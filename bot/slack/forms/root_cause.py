@@ -24,7 +24,7 @@ from bot.core.postmortem.analysis import (
 )
 from bot.core.postmortem.forms import evidence_field, what_changed_field
 from bot.core.postmortem.reader import Analysis
-from bot.core.postmortem.service import AxisSuggestion
+from bot.core.postmortem.records_service import AxisSuggestion
 from bot.core.timeline import Axis
 from bot.slack.forms.fields import (
     analysis_state,

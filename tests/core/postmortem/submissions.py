@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.core.postmortem.action_items_service import NumberedItem
 from bot.core.postmortem.forms import (
     ActionItemInput,
     CompletionInput,
@@ -16,7 +17,8 @@ from bot.core.postmortem.forms import (
     RootCauseInput,
     SliceInput,
 )
-from bot.core.postmortem.service import Closed, NumberedItem, ScopeSaved
+from bot.core.postmortem.records_service import ScopeSaved
+from bot.core.postmortem.service import Closed
 from tests.core.assembly import Core
 
 
@@ -30,7 +32,7 @@ async def detection(
     first_alarm_at: datetime | None = None,
     what_we_missed: str | None = "Retrieval relevance was not tracked.",
 ) -> None:
-    await core.postmortems.record_detection(
+    await core.records.record_detection(
         number=number,
         actor=actor,
         form=DetectionInput.check(
@@ -57,7 +59,7 @@ async def scope_row(
     users: str | None = None,
     once: str | None = None,
 ) -> ScopeSaved:
-    return await core.postmortems.add_slice(
+    return await core.records.add_slice(
         number=number,
         actor=actor,
         form=SliceInput.check(
@@ -76,7 +78,7 @@ async def scope_row(
 async def edit_row(
     core: Core, number: int, row_id: int, *, actor: str, slice_: str, baseline: str, value: str
 ) -> ScopeSaved:
-    return await core.postmortems.edit_slice(
+    return await core.records.edit_slice(
         number=number,
         slice_id=row_id,
         actor=actor,
@@ -100,7 +102,7 @@ async def root_cause(
     first_axis: str | None = None,
 ) -> None:
     """Axes with their evidence URL (None: no evidence), each with what changed."""
-    await core.postmortems.record_root_cause(
+    await core.records.record_root_cause(
         number=number,
         actor=actor,
         form=RootCauseInput.check(
@@ -126,7 +128,7 @@ async def action(
     due: date | None = None,
     once: str | None = None,
 ) -> NumberedItem | None:
-    return await core.postmortems.create_action(
+    return await core.action_items.create_action(
         number=number,
         actor=actor,
         form=ActionItemInput.check(
@@ -140,7 +142,7 @@ async def action(
 async def complete(
     core: Core, number: int, item_id: int, *, actor: str, artefact_url: str | None
 ) -> NumberedItem | None:
-    return await core.postmortems.complete_action(
+    return await core.action_items.complete_action(
         number=number,
         item_id=item_id,
         actor=actor,

@@ -39,14 +39,14 @@ async def test_an_item_is_taken_assigned_and_listed_for_its_owner() -> None:
     first = await submissions.action(core, 1, actor=ALICE, title="Add regression cases")
     second = await submissions.action(core, 1, actor=ALICE, title="Alert on relevance")
     assert first is not None and second is not None
-    await core.postmortems.take_action(number=1, item_id=first.item.id or 0, actor=CAROL)
-    await core.postmortems.assign_action(
+    await core.action_items.take_action(number=1, item_id=first.item.id or 0, actor=CAROL)
+    await core.action_items.assign_action(
         number=1, item_id=second.item.id or 0, owner_id=BOB, actor=CAROL
     )
-    assert [(n, i.title) for n, i in await core.postmortems.open_items_of(CAROL)] == [
+    assert [(n, i.title) for n, i in await core.action_items.open_items_of(CAROL)] == [
         (1, "Add regression cases")
     ]
-    assert [(n, i.title) for n, i in await core.postmortems.open_items_of(BOB)] == [
+    assert [(n, i.title) for n, i in await core.action_items.open_items_of(BOB)] == [
         (1, "Alert on relevance")
     ]
 
@@ -66,7 +66,7 @@ async def test_an_item_is_done_only_with_an_artefact() -> None:
     [item] = (await core.postmortems.analysis_of(1)).action_items
     assert item.status is ActionStatus.DONE and item.artefact_url == ARTEFACT
     assert item.done_at == core.clock.now()
-    assert await core.postmortems.open_items_of(BOB) == []
+    assert await core.action_items.open_items_of(BOB) == []
 
 
 async def test_a_dropped_item_leaves_the_open_list() -> None:
@@ -74,10 +74,10 @@ async def test_a_dropped_item_leaves_the_open_list() -> None:
     await core.declare()
     added = await submissions.action(core, 1, actor=ALICE, title="Not worth it", owner=BOB)
     assert added is not None
-    await core.postmortems.drop_action(number=1, item_id=added.item.id or 0, actor=ALICE)
+    await core.action_items.drop_action(number=1, item_id=added.item.id or 0, actor=ALICE)
     [item] = (await core.postmortems.analysis_of(1)).action_items
     assert item.status is ActionStatus.DROPPED
-    assert await core.postmortems.open_items_of(BOB) == []
+    assert await core.action_items.open_items_of(BOB) == []
 
 
 async def test_after_the_close_an_item_still_changes_and_the_stored_postmortem_follows() -> None:
@@ -90,6 +90,6 @@ async def test_after_the_close_an_item_still_changes_and_the_stored_postmortem_f
     await submissions.close(core, 1, actor=ALICE, anyway=True)
     before = await core.postmortems.document(1)
     assert before.stored and "@carol" not in before.postmortem.markdown
-    await core.postmortems.take_action(number=1, item_id=added.item.id or 0, actor=CAROL)
+    await core.action_items.take_action(number=1, item_id=added.item.id or 0, actor=CAROL)
     after = await core.postmortems.document(1)
     assert "@carol" in after.postmortem.markdown

@@ -38,9 +38,9 @@ async def test_a_row_is_edited_and_removed_and_a_gone_row_stays_gone() -> None:
         core, 1, row.id or 0, actor=BOB, slice_="All", baseline="97", value="90"
     )
     assert [r.incident_value for r in edited.rows] == [90]
-    removed = await core.postmortems.remove_slice(number=1, slice_id=row.id or 0, actor=BOB)
+    removed = await core.records.remove_slice(number=1, slice_id=row.id or 0, actor=BOB)
     assert removed.rows == []
-    again = await core.postmortems.remove_slice(number=1, slice_id=row.id or 0, actor=BOB)
+    again = await core.records.remove_slice(number=1, slice_id=row.id or 0, actor=BOB)
     assert again.rows == []  # removing what is gone is what the person wanted
 
 

@@ -10,8 +10,8 @@ import pytest
 from bot.core.incidents.model import Category, Incident, Severity
 from bot.core.postmortem.analysis import SliceImpact
 from bot.core.postmortem.reader import Analysis
+from bot.core.postmortem.records_service import SUGGESTION_LOOKBACK, suggest_axes
 from bot.core.postmortem.scope_severity import scope_contradiction
-from bot.core.postmortem.service import SUGGESTION_LOOKBACK, suggest_axes
 from bot.core.timeline import Axis, TimelineEvent, TimelineKind
 
 

@@ -55,7 +55,7 @@ async def test_an_unowned_item_is_chased_in_its_channel_until_someone_takes_it()
     assert await core.reminders.tick() == 1
     [chase] = sent(core)
     assert chase.kind is ReminderKind.UNOWNED_ITEM and chase.channel_id == channel
-    await core.postmortems.take_action(number=1, item_id=added.item.id or 0, actor=BOB)
+    await core.action_items.take_action(number=1, item_id=added.item.id or 0, actor=BOB)
     core.clock.advance(days=1)
     await core.reminders.tick()
     assert [r.kind for r in sent(core)].count(ReminderKind.UNOWNED_ITEM) == 1

@@ -39,8 +39,8 @@ class Recorder:
 def fake_deps(recorder: Recorder) -> MagicMock:
     deps = MagicMock()
     deps.clock.now.return_value = NOW
-    deps.postmortems.record_detection = recorder.mock("record_detection")
-    deps.postmortems.take_action = recorder.mock("take_action")
+    deps.records.record_detection = recorder.mock("record_detection")
+    deps.action_items.take_action = recorder.mock("take_action")
     deps.postmortems.close = recorder.mock("close")
     deps.incidents.post_update = recorder.mock("post_update")
     deps.phases.toggle = recorder.mock("toggle")

@@ -51,7 +51,7 @@ async def test_a_good_detection_is_acknowledged_before_it_is_stored() -> None:
     await views.on_detection(ack, {"user": USER}, view, context_for(deps, view))
 
     assert recorder.calls == ["ack", "record_detection"]
-    stored = deps.postmortems.record_detection.await_args.kwargs
+    stored = deps.records.record_detection.await_args.kwargs
     assert stored["number"] == 7 and stored["actor"] == "U_ANA"
     assert isinstance(stored["form"], DetectionInput) and stored["form"].signal == "refusals"
 
@@ -85,4 +85,4 @@ async def test_taking_an_item_is_acknowledged_before_it_is_assigned() -> None:
     await actions.on_item_take(recorder.mock("ack"), body, AsyncMock(), context_for(deps))
 
     assert recorder.calls[:2] == ["ack", "take_action"]
-    deps.postmortems.take_action.assert_awaited_once_with(number=7, item_id=4, actor="U_ANA")
+    deps.action_items.take_action.assert_awaited_once_with(number=7, item_id=4, actor="U_ANA")

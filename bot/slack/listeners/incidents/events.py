@@ -39,7 +39,7 @@ async def on_home_opened(
     incidents = await deps.incidents.list_open()
     lines = [
         f"• #{number}: {item.title}" + (f" — due {item.due.isoformat()}" if item.due else "")
-        for number, item in await deps.postmortems.open_items_of(event["user"])
+        for number, item in await deps.action_items.open_items_of(event["user"])
     ]
     await client.views_publish(user_id=event["user"], view=home_view(incidents, action_lines=lines))
 

@@ -14,8 +14,8 @@ from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.postmortem.analysis import ActionItem, ActionStatus
+from bot.core.postmortem.locking import RecordNotFound
 from bot.core.postmortem.reader import Analysis
-from bot.core.postmortem.service import RecordNotFound
 from bot.deps import Deps
 from bot.slack.forms import action_item as action_item_form
 from bot.slack.forms import action_items as action_items_form
@@ -110,7 +110,7 @@ async def on_scope_remove(
     deps = deps_of(context)
     await ack()
     number, slice_id = parse_ref(_action(body)["value"])
-    saved = await deps.postmortems.remove_slice(
+    saved = await deps.records.remove_slice(
         number=number, slice_id=slice_id, actor=body["user"]["id"]
     )
     view_id = _list_view_id(body, CallbackId.SCOPE_MODAL)
@@ -145,7 +145,7 @@ async def on_item_take(
     deps = deps_of(context)
     await ack()
     number, item_id = parse_ref(_action(body)["value"])
-    await deps.postmortems.take_action(number=number, item_id=item_id, actor=body["user"]["id"])
+    await deps.action_items.take_action(number=number, item_id=item_id, actor=body["user"]["id"])
     await refresh_items(deps, client, body, number, item_id)
 
 
@@ -160,7 +160,7 @@ async def on_item_assign(
         return
     # The select has no value of its own; its block is `action_item.<incident>:<item>`.
     number, item_id = parse_ref(str(action["block_id"]).removeprefix("action_item."))
-    await deps.postmortems.assign_action(
+    await deps.action_items.assign_action(
         number=number, item_id=item_id, owner_id=owner, actor=body["user"]["id"]
     )
     await refresh_items(deps, client, body, number, item_id)
@@ -189,7 +189,9 @@ async def on_item_more(
     choice, _, ref = str(_action(body)["selected_option"]["value"]).partition(":")
     number, item_id = parse_ref(ref)
     if choice == "drop":
-        await deps.postmortems.drop_action(number=number, item_id=item_id, actor=body["user"]["id"])
+        await deps.action_items.drop_action(
+            number=number, item_id=item_id, actor=body["user"]["id"]
+        )
         await refresh_items(deps, client, body, number, item_id)
         return
     _, item = _item(await deps.postmortems.analysis_of(number), item_id)

@@ -51,7 +51,7 @@ async def rootcause(
     inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
 ) -> None:
     async def build() -> View:
-        analysis, suggestions = await deps.postmortems.root_cause_prefill(inv.channel_id)
+        analysis, suggestions = await deps.records.root_cause_prefill(inv.channel_id)
         return root_cause_form.build(analysis, suggestions)
 
     await _open_then_fill(client, inv.trigger_id, "Root cause", build)

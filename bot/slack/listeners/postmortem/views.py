@@ -132,7 +132,7 @@ async def on_detection(
         return
     await ack()
     state = AnalysisState.model_validate(context["metadata"])
-    await deps.postmortems.record_detection(
+    await deps.records.record_detection(
         number=state.incident_number, actor=body["user"]["id"], form=form
     )
 
@@ -154,11 +154,11 @@ async def on_slice(
     state = SliceState.model_validate(context["metadata"])
     actor = body["user"]["id"]
     if state.slice_id is None:
-        saved = await deps.postmortems.add_slice(
+        saved = await deps.records.add_slice(
             number=state.incident_number, actor=actor, form=form, once=once(view)
         )
     else:
-        saved = await deps.postmortems.edit_slice(
+        saved = await deps.records.edit_slice(
             number=state.incident_number, slice_id=state.slice_id, actor=actor, form=form
         )
 
@@ -183,7 +183,7 @@ async def on_root_cause(
         return
     await ack()
     state = AnalysisState.model_validate(context["metadata"])
-    await deps.postmortems.record_root_cause(
+    await deps.records.record_root_cause(
         number=state.incident_number, actor=body["user"]["id"], form=form
     )
 
@@ -214,9 +214,11 @@ async def on_action_item(
     actor = body["user"]["id"]
     number = state.incident_number
     if state.item_id is None:
-        await deps.postmortems.create_action(number=number, actor=actor, form=form, once=once(view))
+        await deps.action_items.create_action(
+            number=number, actor=actor, form=form, once=once(view)
+        )
     else:
-        await deps.postmortems.edit_action(
+        await deps.action_items.edit_action(
             number=number, item_id=state.item_id, actor=actor, form=form
         )
     await refresh(client, state.parent_view_id, lambda: action_list(deps, number))
@@ -244,7 +246,7 @@ async def on_done(
         return
     await ack()
     number = state.incident_number
-    await deps.postmortems.complete_action(
+    await deps.action_items.complete_action(
         number=number, item_id=state.item_id, actor=body["user"]["id"], done=done, once=once(view)
     )
     await refresh(client, state.parent_view_id, lambda: action_list(deps, number))

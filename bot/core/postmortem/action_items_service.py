@@ -1,0 +1,184 @@
+"""Action items: added, edited, assigned or taken, completed with an artefact, dropped.
+
+Action items outlive the incident: they are done weeks after the close, so they can still be
+taken, assigned, completed or dropped once it is closed, and the stored postmortem is then
+compiled again so that its action table tells the truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core.clock import Clock
+from bot.core.errors import IncidentClosed, IncidentNotFound
+from bot.core.incidents.model import Incident
+from bot.core.incidents.ports import Notifier
+from bot.core.incidents.service import IncidentService
+from bot.core.postmortem.analysis import ActionItem, ActionStatus
+from bot.core.postmortem.forms import ActionItemInput, CompletionInput
+from bot.core.postmortem.locking import RecordNotFound, Repeated, first_time, open_incident
+from bot.core.postmortem.notices import ActionAdded, ActionAssigned, ActionCompleted, ActionDropped
+from bot.core.postmortem.reader import PostmortemReader
+
+
+@dataclass(frozen=True)
+class NumberedItem:
+    incident: Incident
+    position: int
+    item: ActionItem
+
+
+@dataclass
+class ActionItemService:
+    reader: PostmortemReader
+    notifier: Notifier
+    incidents: IncidentService
+
+    @property
+    def clock(self) -> Clock:
+        return self.reader.clock
+
+    async def open_items_of(self, owner_id: str) -> list[tuple[int, ActionItem]]:
+        """Open action items someone owns, across incidents (for their App Home)."""
+        async with self.reader.uow() as tx:
+            return await tx.action_items.open_for_owner(owner_id=owner_id)
+
+    async def create_action(
+        self, *, number: int, actor: str, form: ActionItemInput, once: str | None = None
+    ) -> NumberedItem | None:
+        """Add an action item; None when `once` (the submission's key) was seen already."""
+        item = form.new_item(now=self.clock.now())
+        async with self.reader.uow() as tx:
+            incident = await open_incident(tx, number)
+            if once is not None and not await first_time(tx, once, self.clock):
+                return None
+            stored = await tx.action_items.add(incident_number=number, item=item)
+            position = len(await tx.action_items.list_for(incident_number=number))
+        if incident.channel_id:
+            await self.notifier.post_notice(
+                notice=ActionAdded(
+                    channel_id=incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    position=position,
+                    category=stored.category,
+                    title=stored.title,
+                    owner_id=stored.owner_id,
+                    due=stored.due,
+                )
+            )
+        await self.incidents.refresh_card(number)
+        return NumberedItem(incident=incident, position=position, item=stored)
+
+    async def edit_action(
+        self, *, number: int, item_id: int, actor: str, form: ActionItemInput
+    ) -> NumberedItem:
+        return await self._change_action(number, item_id, form.edited, open_only=True)
+
+    async def assign_action(
+        self, *, number: int, item_id: int, owner_id: str, actor: str
+    ) -> NumberedItem:
+        changed = await self._change_action(
+            number, item_id, lambda item: item.model_copy(update={"owner_id": owner_id})
+        )
+        if changed.incident.channel_id:
+            await self.notifier.post_notice(
+                notice=ActionAssigned(
+                    channel_id=changed.incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    position=changed.position,
+                    owner_id=owner_id,
+                    title=changed.item.title,
+                )
+            )
+        return changed
+
+    async def take_action(self, *, number: int, item_id: int, actor: str) -> NumberedItem:
+        return await self.assign_action(number=number, item_id=item_id, owner_id=actor, actor=actor)
+
+    async def complete_action(
+        self,
+        *,
+        number: int,
+        item_id: int,
+        actor: str,
+        done: CompletionInput,
+        once: str | None = None,
+    ) -> NumberedItem | None:
+        """Mark the item done: only with an artefact, and a calibration item only with its
+        record (already on the item, or given here). None when `once` was seen already."""
+        now = self.clock.now()
+
+        def complete(item: ActionItem) -> ActionItem:
+            return done.done(item, now=now)
+
+        try:
+            changed = await self._change_action(number, item_id, complete, once=once)
+        except Repeated:
+            return None
+        if changed.incident.channel_id:
+            await self.notifier.post_notice(
+                notice=ActionCompleted(
+                    channel_id=changed.incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    position=changed.position,
+                    title=changed.item.title,
+                    artefact_url=changed.item.artefact_url,
+                )
+            )
+        return changed
+
+    async def drop_action(self, *, number: int, item_id: int, actor: str) -> NumberedItem:
+        changed = await self._change_action(
+            number, item_id, lambda item: item.model_copy(update={"status": ActionStatus.DROPPED})
+        )
+        if changed.incident.channel_id:
+            await self.notifier.post_notice(
+                notice=ActionDropped(
+                    channel_id=changed.incident.channel_id,
+                    number=number,
+                    actor=actor,
+                    position=changed.position,
+                    title=changed.item.title,
+                )
+            )
+        return changed
+
+    async def _change_action(
+        self,
+        number: int,
+        item_id: int,
+        change: Callable[[ActionItem], ActionItem],
+        *,
+        open_only: bool = False,
+        once: str | None = None,
+    ) -> NumberedItem:
+        async with self.reader.uow() as tx:
+            incident = await tx.incidents.get(number=number)
+            if incident is None:
+                raise IncidentNotFound(number)
+            if once is not None and not await first_time(tx, once, self.clock):
+                raise Repeated()
+            if open_only and not incident.is_open:
+                raise IncidentClosed(number)
+            item = await tx.action_items.get(incident_number=number, item_id=item_id)
+            if item is None:
+                raise RecordNotFound(f"Incident #{number} has no such action item any more.")
+            updated = change(item)
+            await tx.action_items.save(incident_number=number, item=updated)
+            items = await tx.action_items.list_for(incident_number=number)
+        position = next((n for n, i in enumerate(items, start=1) if i.id == item_id), 0)
+        if not incident.is_open:
+            await self._recompile_stored(number)
+        await self.incidents.refresh_card(number)  # the card counts open and unowned items
+        return NumberedItem(incident=incident, position=position, item=updated)
+
+    async def _recompile_stored(self, number: int) -> None:
+        """After the close, keep the stored postmortem's action table true to the records."""
+        analysis = await self.reader.analysis_of(number, with_timeline=True)
+        postmortem = self.reader.compile(analysis, await self.reader.names_or_none(analysis))
+        async with self.reader.uow() as tx:
+            await tx.postmortems.save(incident_number=number, postmortem=postmortem)
