@@ -4,6 +4,8 @@
 - `forms`: the input models of the forms: raw values -> those models, or `{field: message}`.
 - `flags`: the review flags, DOMAIN.md's anti-patterns as named checks.
 - `compiler`: the JSON form and the Markdown, rendered through a replaceable Jinja2 template.
+- use cases: `records_service` (detection, scope, root cause), `action_items_service`, and
+  `service` (the document as it stands, and the close); `reader` loads what they all read.
 """
 
 from bot.core.postmortem.compiler import Postmortem, compile_postmortem
