@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.clock import Clock
+from bot.core.home.service import HomeService
 from bot.core.incidents.service import IncidentService
 from bot.core.postmortem.action_items_service import ActionItemService
 from bot.core.postmortem.records_service import RecordsService
@@ -31,5 +32,6 @@ class Deps:
     action_items: ActionItemService
     postmortems: PostmortemService
     reminders: ReminderService
+    home: HomeService
     changes: ChangeService
     webhooks: WebhookService

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.clock import Clock, SystemClock
+from bot.core.home.service import HomeService
 from bot.core.incidents.service import IncidentService
 from bot.core.postmortem.action_items_service import ActionItemService
 from bot.core.postmortem.reader import PostmortemReader
@@ -119,6 +120,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         action_items=action_items,
         postmortems=postmortems,
         reminders=reminders,
+        home=HomeService(uow=uow),
         changes=changes,
         webhooks=webhooks,
     )

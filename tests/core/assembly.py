@@ -9,6 +9,7 @@ from functools import cache
 
 from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
+from bot.core.home.service import HomeService
 from bot.core.incidents.model import Category, DeclareInput, Incident, Severity
 from bot.core.incidents.service import IncidentService
 from bot.core.postmortem.action_items_service import ActionItemService
@@ -82,6 +83,7 @@ class Core:
         self.action_items = ActionItemService(
             reader=reader, notifier=self.slack, incidents=self.incidents
         )
+        self.home = HomeService(uow=self.storage)
         self.postmortems = PostmortemService(
             reader=reader,
             notifier=self.slack,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.slack.listeners import slash_command
+from bot.slack.listeners import home, slash_command
 from bot.slack.listeners.changes import interactions as change_interactions
 from bot.slack.listeners.incidents import actions as incident_actions
 from bot.slack.listeners.incidents import events as incident_events
@@ -29,6 +29,7 @@ MODULES = (
     runbook_actions,
     runbook_views,
     change_interactions,
+    home,
     postmortem_actions,
     postmortem_views,
 )

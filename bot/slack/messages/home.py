@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -14,13 +12,20 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.incidents.model import Incident
+from bot.core.home.service import Home
 from bot.slack.messages.format import slack_date, truncate
+from bot.slack.messages.mrkdwn import escape
 
 MAX_LISTED = 40  # App Home holds 100 blocks; leave room for the action items
 
 
-def home_view(incidents: Sequence[Incident], *, action_lines: Sequence[str] = ()) -> View:
+def home_view(home: Home) -> View:
+    incidents = home.open_incidents
+    action_lines = [
+        f"• #{owned.incident_number}: {escape(owned.item.title)}"
+        + (f" — due {owned.item.due.isoformat()}" if owned.item.due else "")
+        for owned in home.owned_items
+    ]
     blocks: list[Block] = [HeaderBlock(text="Open AI incidents")]
     if not incidents:
         blocks.append(
@@ -31,7 +36,7 @@ def home_view(incidents: Sequence[Incident], *, action_lines: Sequence[str] = ()
         blocks.append(
             SectionBlock(
                 text=truncate(
-                    f"*#{incident.number} {incident.title}*\n{incident.severity.value} · "
+                    f"*#{incident.number} {escape(incident.title)}*\n{incident.severity.value} · "
                     f"{incident.phase} · declared {slack_date(incident.declared_at)} · {where}",
                     3000,
                 )

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.slack.guard import guarded
-from bot.slack.messages.home import home_view
 from bot.slack.middleware import deps_of
 
 
@@ -30,20 +28,6 @@ async def on_reaction_added(
     )
 
 
-async def on_home_opened(
-    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
-    deps = deps_of(context)
-    if event.get("tab", "home") != "home":
-        return
-    incidents = await deps.incidents.list_open()
-    lines = [
-        f"• #{number}: {item.title}" + (f" — due {item.due.isoformat()}" if item.due else "")
-        for number, item in await deps.action_items.open_items_of(event["user"])
-    ]
-    await client.views_publish(user_id=event["user"], view=home_view(incidents, action_lines=lines))
-
-
 async def ignore(event: dict[str, Any]) -> None:
     """Subscribed for other features; acknowledged so Slack does not retry."""
 
@@ -51,4 +35,3 @@ async def ignore(event: dict[str, Any]) -> None:
 def register(app: AsyncApp, deps: Deps) -> None:
     app.event("reaction_added")(guarded(on_reaction_added))
     app.event("reaction_removed")(ignore)
-    app.event("app_home_opened")(guarded(on_home_opened))
