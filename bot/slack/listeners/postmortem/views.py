@@ -2,7 +2,7 @@
 
 Each form is read into the raw values its core input model checks (bot.core.postmortem.forms),
 checked once, before the ack, so problems show under the field at fault with nothing stored;
-the checked input is then handed to the PostmortemService, which stores it.
+the checked input is then handed to the use case (records, action items or the close).
 """
 
 from __future__ import annotations
