@@ -151,13 +151,19 @@ def given(value: object) -> bool:
 
 
 def text(
-    label: str, *, required: bool = False, max_length: int = SHORT_TEXT_MAX
+    label: str,
+    *,
+    required: bool = False,
+    max_length: int = SHORT_TEXT_MAX,
+    missing: str | None = None,
 ) -> Callable[[object], str | None]:
+    """Typed text, stripped; `missing` words the refusal of an empty required one."""
+
     def check(value: object) -> str | None:
         cleaned = clean(value)
         if cleaned is None:
             if required:
-                raise problem(f"{label} is required.")
+                raise problem(missing or f"{label} is required.")
             return None
         if len(cleaned) > max_length:
             raise problem(f"{label} is {len(cleaned)} characters long; keep it under {max_length}.")

@@ -1,7 +1,7 @@
-"""The close form, the postmortem preview, and a modal that only says something.
+"""The close form: the resolution, the exit criteria met, and the review flags still open.
 
-The close form lists the review flags still open. When one of them blocks (no root-cause axis,
-an axis without evidence, no eval-set item) the form asks for an explicit "close anyway",
+When an open flag blocks (no root-cause axis, an axis without evidence, no eval-set item),
+the form asks for an explicit "close anyway",
 which is recorded and printed in the postmortem: the gap was seen and accepted, not missed.
 """
 
@@ -22,12 +22,10 @@ from slack_sdk.models.views import View
 from bot.core.forms import LONG_TEXT_MAX, FieldErrors
 from bot.core.postmortem import Flag
 from bot.core.postmortem.flags import RULE_BY_CODE
-from bot.core.postmortem.formatting import duration
-from bot.core.postmortem.reader import Analysis, PostmortemDocument
+from bot.core.postmortem.reader import Analysis
 from bot.slack.forms.fields import (
     CloseState,
     block_id,
-    context_block,
     datetime_input,
     list_of,
     text_input,
@@ -35,56 +33,16 @@ from bot.slack.forms.fields import (
     value_of,
 )
 from bot.slack.ids import (
-    SLASH_COMMAND,
     ActionId,
     CallbackId,
     PostmortemForm,
     ResolutionField,
 )
-from bot.slack.messages.format import options, slack_date, truncate
+from bot.slack.messages.format import options, truncate
 from bot.slack.messages.mrkdwn import escape
+from bot.slack.messages.postmortem import flag_sections
 
 CLOSE_ANYWAY = "close_anyway"
-MAX_FLAGS_SHOWN = 12
-
-# Where each flag is fixed: the first part of its `where`, mapped to the command that opens
-# the form for it.
-_FIXED_WITH = {
-    "detection": "detection",
-    "scope": "scope",
-    "root_cause": "rootcause",
-    "action_items": "actions",
-    "incident": "update",
-    "resolution": "close",
-}
-
-
-def fix_command(flag: Flag) -> str | None:
-    sub = _FIXED_WITH.get(flag.where.split(".", 1)[0])
-    return f"`{SLASH_COMMAND} {sub}`" if sub else None
-
-
-def flag_line(flag: Flag) -> str:
-    mark = ":no_entry: *Blocking* · " if flag.blocking else ":small_orange_diamond: "
-    fix = fix_command(flag)
-    return f"{mark}*{escape(flag.title)}* — {escape(flag.detail)}" + (f" → {fix}" if fix else "")
-
-
-def _flag_sections(flags: Sequence[Flag]) -> list[Block]:
-    """The flags as sections of at most 3,000 characters each."""
-    sections: list[Block] = []
-    chunk = ""
-    for flag in flags[:MAX_FLAGS_SHOWN]:
-        line = truncate(flag_line(flag), 1000)
-        if chunk and len(chunk) + len(line) + 1 > 3000:
-            sections.append(SectionBlock(text=chunk))
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
-    if chunk:
-        sections.append(SectionBlock(text=chunk))
-    if len(flags) > MAX_FLAGS_SHOWN:
-        sections.append(context_block(f"…and {len(flags) - MAX_FLAGS_SHOWN} more flags."))
-    return sections
 
 
 def build(analysis: Analysis, flags: Sequence[Flag], *, exit_criteria: Sequence[str]) -> View:
@@ -156,7 +114,7 @@ def build(analysis: Analysis, flags: Sequence[Flag], *, exit_criteria: Sequence[
                 "printed in the postmortem."
             )
         )
-        blocks += _flag_sections(flags)
+        blocks += flag_sections(flags)
     else:
         blocks.append(SectionBlock(text=":white_check_mark: No review flag is open."))
     if blocking:
@@ -196,79 +154,6 @@ def build(analysis: Analysis, flags: Sequence[Flag], *, exit_criteria: Sequence[
         ).encode(),
         blocks=blocks,
     )
-
-
-def preview_text(document: PostmortemDocument) -> str:
-    incident, postmortem = document.incident, document.postmortem
-    flags = postmortem.flags
-    blocking = [f for f in flags if f.blocking]
-    kind = "Postmortem" if document.stored else "Postmortem draft"
-    return (
-        f"{kind} of #{incident.number}: {len(flags)} review flag(s) open, {len(blocking)} blocking."
-    )
-
-
-def preview_blocks(document: PostmortemDocument) -> list[Block]:
-    """`/ai-incident postmortem`: where the postmortem stands, and its open review flags."""
-    incident, postmortem = document.incident, document.postmortem
-    data = postmortem.data
-    times = data["times"]
-    flags = postmortem.flags
-    blocking = [f for f in flags if f.blocking]
-    scope_rows = len(data["scope"]["rows"])
-    axes = ", ".join(
-        a["label"] + (" (first)" if a["first"] else "") for a in data["root_cause"]["axes"]
-    )
-    items = data["action_items"]
-    evals = [i for i in items if i["category"] == "eval_set" and i["status"] != "dropped"]
-    if document.stored:
-        heading = (
-            f"*Postmortem of #{incident.number}* — compiled at close "
-            f"({slack_date(postmortem.compiled_at)})."
-        )
-    else:
-        heading = (
-            f"*Postmortem draft of #{incident.number}* — as it would be compiled now. "
-            "Closing compiles it from the same records."
-        )
-    status = "\n".join(
-        [
-            f"• Detection: {'recorded' if data['detection']['recorded'] else '_not recorded_'}"
-            f" · time-to-detect {duration(times['time_to_detect']['seconds'])}",
-            f"• Scope: {scope_rows} slice row(s)",
-            f"• Root cause: {axes or '_not recorded_'}",
-            f"• Action items: {len(items)} ({len(evals)} on the eval set)",
-        ]
-    )
-    blocks: list[Block] = [
-        SectionBlock(text=truncate(f"{heading}\n{status}", 3000)),
-        DividerBlock(),
-    ]
-    if flags:
-        blocks.append(
-            SectionBlock(
-                text=f"*Review flags: {len(flags)}* ({len(blocking)} blocking"
-                + (" — closing needs an explicit “close anyway”" if blocking else "")
-                + ")"
-            )
-        )
-        blocks += _flag_sections(flags)
-    else:
-        blocks.append(SectionBlock(text=":white_check_mark: No review flag is open."))
-    if postmortem.template_problem:
-        blocks.append(
-            context_block(
-                ":warning: The team's template failed; the built-in one was used: "
-                + escape(postmortem.template_problem)
-            )
-        )
-    blocks.append(
-        context_block(
-            f"The whole document: `ai-incident postmortem {incident.number}` or "
-            f"GET /api/v1/incidents/{incident.number}/postmortem.md"
-        )
-    )
-    return blocks
 
 
 def read(values: Mapping[str, Any]) -> dict[str, object]:

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.incidents.model import Category, HowDetected, Severity
+from bot.slack.forms.errors import shown_under
 from bot.slack.forms.state import DeclareState
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.messages.format import options, truncate
@@ -139,10 +140,5 @@ def read(values: Mapping[str, Any]) -> dict[str, object]:
 
 
 def errors(problems: Mapping[str, str]) -> dict[str, str]:
-    """DeclareInput's `{field: message}` under the form's inputs; a field without an input
-    of its own (should never happen) is reported under the title."""
-    shown: dict[str, str] = {}
-    for field, message in problems.items():
-        block = field if field in _INPUTS else BlockId.TITLE
-        shown.setdefault(block, message)
-    return shown
+    """DeclareInput's `{field: message}` under the form's inputs."""
+    return shown_under(problems, {block.value: block for block in _INPUTS})

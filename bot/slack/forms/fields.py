@@ -1,7 +1,7 @@
 """What the postmortem's modals share: their typed state, input ids, and small element helpers.
 
 An input's block_id is `<form>.<field>` and its action_id the field name (see
-bot.slack.ids.PostmortemForm), so a `{field: message}` from bot.core.postmortem.validation becomes
+bot.slack.ids.PostmortemForm), so a `{field: message}` from bot.core.postmortem.forms becomes
 Slack's `{block_id: message}` without a lookup table that could drift.
 """
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from slack_sdk.models.blocks import (
     InputBlock,
     PlainTextInputElement,
@@ -11,7 +14,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.incidents.model import Incident
+from bot.core.runbooks.forms import TRADE_OFF_MAX
 from bot.core.runbooks.model import StabilizationLever
+from bot.slack.forms.errors import shown_under
 from bot.slack.forms.state import LeverState
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.messages.format import truncate
@@ -41,10 +46,27 @@ def build(incident: Incident, *, phase: str, lever: StabilizationLever) -> View:
                 element=PlainTextInputElement(
                     action_id=ActionId.LEVER_TRADE_OFF,
                     multiline=True,
-                    max_length=2000,
+                    max_length=TRADE_OFF_MAX,
                     placeholder=truncate(lever.trade_off_prompt, 150),
                 ),
                 hint=truncate(lever.trade_off_prompt, 2000),
             ),
         ],
     )
+
+
+# Each field of LeverInput, and the input it is typed in.
+_INPUTS = {
+    "authorized_by": BlockId.LEVER_AUTHORIZED_BY,
+    "trade_off": BlockId.LEVER_TRADE_OFF,
+}
+
+
+def read(values: Mapping[str, Any]) -> dict[str, object]:
+    """Who authorized the lever and its trade-off, as the raw values LeverInput checks."""
+    return {field: values.get(block) for field, block in _INPUTS.items()}
+
+
+def errors(problems: Mapping[str, str]) -> dict[str, str]:
+    """LeverInput's `{field: message}` under the form's inputs."""
+    return shown_under(problems, _INPUTS)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ContextBlock,
@@ -15,6 +16,7 @@ from slack_sdk.models.views import View
 
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import Incident
+from bot.slack.forms.errors import shown_under
 from bot.slack.forms.state import PinMessageState
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.messages.format import options, truncate
@@ -65,3 +67,17 @@ def build(incidents: Sequence[Incident], *, message: SlackMessage) -> View:
             ),
         ],
     )
+
+
+# The field of PickedIncident, and the menu it is picked in.
+_INPUTS = {"number": BlockId.PICK_INCIDENT}
+
+
+def read(values: Mapping[str, Any]) -> dict[str, object]:
+    """The picked incident, as the raw value PickedIncident checks."""
+    return {field: values.get(block) for field, block in _INPUTS.items()}
+
+
+def errors(problems: Mapping[str, str]) -> dict[str, str]:
+    """PickedIncident's `{field: message}` under the menu."""
+    return shown_under(problems, _INPUTS)

@@ -22,7 +22,7 @@ from bot.core.postmortem.analysis import (
     WhyNotCaught,
     axis_label,
 )
-from bot.core.postmortem.forms import evidence_field, what_changed_field
+from bot.core.postmortem.forms.findings import evidence_field, what_changed_field
 from bot.core.postmortem.reader import Analysis
 from bot.core.postmortem.records_service import AxisSuggestion
 from bot.core.timeline import Axis

@@ -15,7 +15,7 @@ from bot.core.postmortem.analysis import (
     SliceImpact,
 )
 from bot.core.postmortem.formatting import number
-from bot.core.postmortem.forms import MAX_SLICE_LABEL
+from bot.core.postmortem.forms.findings import MAX_SLICE_LABEL
 from bot.slack.forms.fields import (
     SliceState,
     block_id,

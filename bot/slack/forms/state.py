@@ -1,18 +1,17 @@
 """Typed modal state carried in `private_metadata` (Slack allows 3,000 characters).
 
-Builders encode it when opening a modal; listeners decode it from the submission. A tampered
-or stale value fails validation instead of silently acting on the wrong incident.
+Builders encode it when opening a modal; bot.slack.middleware decodes the submitted JSON and
+listeners validate it into their state (`State.model_validate(context["metadata"])`). A
+tampered or stale value fails validation instead of silently acting on the wrong incident.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from pydantic import BaseModel, ConfigDict
 
-PRIVATE_METADATA_LIMIT = 3000
+from bot.core.incidents.chat_message import SlackMessage
 
-StateT = TypeVar("StateT", bound="ModalState")
+PRIVATE_METADATA_LIMIT = 3000
 
 
 class ModalState(BaseModel):
@@ -23,10 +22,6 @@ class ModalState(BaseModel):
         if len(raw) > PRIVATE_METADATA_LIMIT:
             raise ValueError("modal state exceeds Slack's private_metadata limit")
         return raw
-
-    @classmethod
-    def decode(cls: type[StateT], raw: str | None) -> StateT:
-        return cls.model_validate_json(raw or "{}")
 
 
 class DeclareState(ModalState):
@@ -53,6 +48,15 @@ class PinMessageState(ModalState):
     author_id: str | None = None
     text: str = ""
     user_ids: list[str] = []  # mentioned in the text
+
+    def message(self) -> SlackMessage:
+        return SlackMessage(
+            channel_id=self.channel_id,
+            ts=self.ts,
+            author_id=self.author_id,
+            text=self.text,
+            user_ids=self.user_ids,
+        )
 
 
 class LeverState(ModalState):

@@ -1,7 +1,20 @@
-"""What the postmortem's use cases tell the channel, in Slack's words."""
+"""What the postmortem's use cases tell the channel, in Slack's words, and the preview of the
+postmortem with its open review flags (`/ai-incident postmortem`; the close form lists the
+flags the same way)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.core.postmortem import Flag
 from bot.core.postmortem.analysis import axis_label
 from bot.core.postmortem.formatting import duration
 from bot.core.postmortem.notices import (
@@ -15,6 +28,9 @@ from bot.core.postmortem.notices import (
     RootCauseRecorded,
     ScopeContradictsSeverity,
 )
+from bot.core.postmortem.reader import PostmortemDocument
+from bot.slack.ids import SLASH_COMMAND
+from bot.slack.messages.format import slack_date, truncate
 from bot.slack.messages.mrkdwn import escape
 
 
@@ -115,3 +131,124 @@ def not_uploaded_text(notice: PostmortemNotUploaded) -> str:
         f"with `ai-incident postmortem {number}` or "
         f"GET /api/v1/incidents/{number}/postmortem.md."
     )
+
+
+# -- the review flags, and the preview -------------------------------------------------------
+
+MAX_FLAGS_SHOWN = 12
+
+# Where each flag is fixed: the first part of its `where`, mapped to the command that opens
+# the form for it.
+_FIXED_WITH = {
+    "detection": "detection",
+    "scope": "scope",
+    "root_cause": "rootcause",
+    "action_items": "actions",
+    "incident": "update",
+    "resolution": "close",
+}
+
+
+def fix_command(flag: Flag) -> str | None:
+    sub = _FIXED_WITH.get(flag.where.split(".", 1)[0])
+    return f"`{SLASH_COMMAND} {sub}`" if sub else None
+
+
+def flag_line(flag: Flag) -> str:
+    mark = ":no_entry: *Blocking* · " if flag.blocking else ":small_orange_diamond: "
+    fix = fix_command(flag)
+    return f"{mark}*{escape(flag.title)}* — {escape(flag.detail)}" + (f" → {fix}" if fix else "")
+
+
+def flag_sections(flags: Sequence[Flag]) -> list[Block]:
+    """The flags as sections of at most 3,000 characters each."""
+    sections: list[Block] = []
+    chunk = ""
+    for flag in flags[:MAX_FLAGS_SHOWN]:
+        line = truncate(flag_line(flag), 1000)
+        if chunk and len(chunk) + len(line) + 1 > 3000:
+            sections.append(SectionBlock(text=chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        sections.append(SectionBlock(text=chunk))
+    if len(flags) > MAX_FLAGS_SHOWN:
+        sections.append(_context(f"…and {len(flags) - MAX_FLAGS_SHOWN} more flags."))
+    return sections
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, 3000))])
+
+
+def preview_text(document: PostmortemDocument) -> str:
+    incident, postmortem = document.incident, document.postmortem
+    flags = postmortem.flags
+    blocking = [f for f in flags if f.blocking]
+    kind = "Postmortem" if document.stored else "Postmortem draft"
+    return (
+        f"{kind} of #{incident.number}: {len(flags)} review flag(s) open, {len(blocking)} blocking."
+    )
+
+
+def preview_blocks(document: PostmortemDocument) -> list[Block]:
+    """`/ai-incident postmortem`: where the postmortem stands, and its open review flags."""
+    incident, postmortem = document.incident, document.postmortem
+    data = postmortem.data
+    times = data["times"]
+    flags = postmortem.flags
+    blocking = [f for f in flags if f.blocking]
+    scope_rows = len(data["scope"]["rows"])
+    axes = ", ".join(
+        a["label"] + (" (first)" if a["first"] else "") for a in data["root_cause"]["axes"]
+    )
+    items = data["action_items"]
+    evals = [i for i in items if i["category"] == "eval_set" and i["status"] != "dropped"]
+    if document.stored:
+        heading = (
+            f"*Postmortem of #{incident.number}* — compiled at close "
+            f"({slack_date(postmortem.compiled_at)})."
+        )
+    else:
+        heading = (
+            f"*Postmortem draft of #{incident.number}* — as it would be compiled now. "
+            "Closing compiles it from the same records."
+        )
+    status = "\n".join(
+        [
+            f"• Detection: {'recorded' if data['detection']['recorded'] else '_not recorded_'}"
+            f" · time-to-detect {duration(times['time_to_detect']['seconds'])}",
+            f"• Scope: {scope_rows} slice row(s)",
+            f"• Root cause: {axes or '_not recorded_'}",
+            f"• Action items: {len(items)} ({len(evals)} on the eval set)",
+        ]
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=truncate(f"{heading}\n{status}", 3000)),
+        DividerBlock(),
+    ]
+    if flags:
+        blocks.append(
+            SectionBlock(
+                text=f"*Review flags: {len(flags)}* ({len(blocking)} blocking"
+                + (" — closing needs an explicit “close anyway”" if blocking else "")
+                + ")"
+            )
+        )
+        blocks += flag_sections(flags)
+    else:
+        blocks.append(SectionBlock(text=":white_check_mark: No review flag is open."))
+    if postmortem.template_problem:
+        blocks.append(
+            _context(
+                ":warning: The team's template failed; the built-in one was used: "
+                + escape(postmortem.template_problem)
+            )
+        )
+    blocks.append(
+        _context(
+            f"The whole document: `ai-incident postmortem {incident.number}` or "
+            f"GET /api/v1/incidents/{incident.number}/postmortem.md"
+        )
+    )
+    return blocks

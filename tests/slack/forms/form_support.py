@@ -20,7 +20,13 @@ from slack_sdk.models.views import View
 from bot.core.incidents.model import Category, HowDetected, Incident, Severity
 from bot.slack.payloads import view_values
 from slack_sandbox.validation import validate_view
-from slack_sandbox.view_state import initial_state, slots, state_for
+from slack_sandbox.view_state import (
+    SubmissionBlocked,
+    check_submittable,
+    initial_state,
+    slots,
+    state_for,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2024, 5, 14, 12, 0, tzinfo=UTC)
@@ -46,6 +52,16 @@ def submitted(view: View, typed: dict[str, Any] | None = None) -> dict[str, Any]
 def fill(view: View, typed: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the middleware hands a listener: the submitted view's flat `{block_id: value}`."""
     return view_values(submitted(view, typed))
+
+
+def slack_refuses(view: View, block_id: str, value: Any) -> bool:
+    """Slack's client would not send the form with `value` in that input (too long, say)."""
+    [slot] = [s for s in slots(view.to_dict()["blocks"]) if s.block_id == block_id]
+    try:
+        check_submittable(slot, state_for(slot, value))
+    except SubmissionBlocked:
+        return True
+    return False
 
 
 def matches_golden(name: str, view: View) -> bool:

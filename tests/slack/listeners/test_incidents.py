@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from unittest.mock import AsyncMock
 
-from bot.slack.forms import declare, update
+from bot.core.incidents.chat_message import SlackMessage
+from bot.slack.forms import declare, pick_incident, update
 from bot.slack.listeners.incidents import actions, events, views
 from tests.slack.listeners.listener_support import (
     USER,
@@ -23,7 +24,7 @@ async def test_an_empty_update_is_answered_inside_the_modal() -> None:
     view = submitted(update.build(an_incident()), {"update_text": None})
     ack = AsyncMock()
 
-    await views.on_update(ack, {"user": USER}, view, context_for(deps, view))
+    await views.on_update(ack, {"user": USER}, context_for(deps, view))
 
     ack.assert_awaited_once_with(
         response_action="errors", errors={"update_text": "Write the update."}
@@ -36,12 +37,46 @@ async def test_an_update_is_acknowledged_before_it_is_posted() -> None:
     deps = fake_deps(recorder)
     view = submitted(update.build(an_incident()), {"update_text": "Rolled back; watching."})
 
-    await views.on_update(recorder.mock("ack"), {"user": USER}, view, context_for(deps, view))
+    await views.on_update(recorder.mock("ack"), {"user": USER}, context_for(deps, view))
 
     assert recorder.calls == ["ack", "post_update"]
     deps.incidents.post_update.assert_awaited_once_with(
         channel_id="C_INC7", text="Rolled back; watching.", actor="U_ANA"
     )
+
+
+NOTE = SlackMessage(
+    channel_id="C_GENERAL", ts="1715600000.000100", author_id="U_BO", text="refusals again"
+)
+
+
+async def test_a_message_without_a_picked_incident_is_answered_inside_the_modal() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    deps.incidents.get = recorder.mock("get", an_incident())
+    view = submitted(pick_incident.build([an_incident()], message=NOTE))
+    ack = AsyncMock()
+
+    await views.on_pick_incident(ack, {"user": USER}, AsyncMock(), context_for(deps, view))
+
+    ack.assert_awaited_once_with(response_action="errors", errors={"pick_incident": "Pick one."})
+    assert recorder.calls == []
+
+
+async def test_a_picked_incident_gets_the_message_the_shortcut_carried() -> None:
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+    deps.incidents.get = recorder.mock("get", an_incident())
+    deps.incidents.add_message = recorder.mock("add_message", True)
+    view = submitted(pick_incident.build([an_incident()], message=NOTE), {"pick_incident": "7"})
+
+    await views.on_pick_incident(
+        recorder.mock("ack"), {"user": USER}, AsyncMock(), context_for(deps, view)
+    )
+
+    assert recorder.calls == ["ack", "get", "add_message"]
+    deps.incidents.get.assert_awaited_once_with(7)
+    assert deps.incidents.add_message.await_args.kwargs["message"] == NOTE
 
 
 async def test_the_card_button_acknowledges_then_opens_the_update_form() -> None:

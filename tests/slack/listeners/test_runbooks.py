@@ -32,9 +32,15 @@ async def test_a_lever_without_who_and_trade_off_is_answered_inside_the_modal() 
     view = submitted(lever.build(an_incident(), phase="mitigate", lever=LEVER))
     ack = AsyncMock()
 
-    await views.on_lever(ack, {"user": USER}, view, context_for(deps, view))
+    await views.on_lever(ack, {"user": USER}, context_for(deps, view))
 
-    assert set(answer(ack)["errors"]) == {"lever_authorized_by", "lever_trade_off"}
+    assert answer(ack) == {
+        "response_action": "errors",
+        "errors": {
+            "lever_authorized_by": "Who authorized pulling this lever?",
+            "lever_trade_off": "Say what it costs (quality, cost, users).",
+        },
+    }
     assert recorder.calls == []
 
 
@@ -46,10 +52,17 @@ async def test_a_pulled_lever_is_acknowledged_before_it_is_recorded() -> None:
         {"lever_authorized_by": "U_LEAD", "lever_trade_off": "Older answers for a day."},
     )
 
-    await views.on_lever(recorder.mock("ack"), {"user": USER}, view, context_for(deps, view))
+    await views.on_lever(recorder.mock("ack"), {"user": USER}, context_for(deps, view))
 
     assert recorder.calls == ["ack", "pull_lever"]
-    assert deps.phases.pull_lever.await_args.kwargs["lever_id"] == "rollback-model"
+    deps.phases.pull_lever.assert_awaited_once_with(
+        incident_number=7,
+        phase="mitigate",
+        lever_id="rollback-model",
+        authorized_by="U_LEAD",
+        trade_off="Older answers for a day.",
+        actor="U_ANA",
+    )
 
 
 async def test_ticking_a_checklist_item_is_acknowledged_before_it_is_recorded() -> None:

@@ -50,7 +50,7 @@ async def on_change_submitted(
         await ack(response_action="errors", errors=change_form.errors(field_errors(exc)))
         return
     await ack()
-    state = ChangeState.decode(view.get("private_metadata"))
+    state = ChangeState.model_validate(context["metadata"])
     recorded = await deps.changes.record(
         [change], incident_number=state.incident_number, recorded_by=user_id
     )

@@ -9,14 +9,16 @@ from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.forms import field_errors
-from bot.core.incidents.chat_message import SlackMessage
+from bot.core.forms import FormInvalid, field_errors
+from bot.core.incidents.forms import PickedIncident, UpdateInput
 from bot.core.incidents.model import DeclareInput
 from bot.deps import Deps
 from bot.slack.forms import declare as declare_form
+from bot.slack.forms import pick_incident as pick_incident_form
+from bot.slack.forms import update as update_form
 from bot.slack.forms.state import DeclareState, IncidentState, PinMessageState
 from bot.slack.guard import guarded
-from bot.slack.ids import BlockId, CallbackId
+from bot.slack.ids import CallbackId
 from bot.slack.listeners.incidents.shortcuts import add_message_to_incident
 from bot.slack.middleware import deps_of
 
@@ -51,7 +53,7 @@ async def on_declare(
         return
     await ack()
     incident, created = await deps.incidents.declare(data)
-    origin = DeclareState.decode(view.get("private_metadata")).origin_channel_id
+    origin = DeclareState.model_validate(context["metadata"]).origin_channel_id
     if created and origin and origin != incident.channel_id:
         await client.chat_postEphemeral(
             channel=origin,
@@ -60,45 +62,34 @@ async def on_declare(
         )
 
 
-async def on_update(
-    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
-) -> None:
+async def on_update(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     deps = deps_of(context)
-    text = context["values"].get(BlockId.UPDATE_TEXT)
-    if not text:
-        await ack(response_action="errors", errors={BlockId.UPDATE_TEXT: "Write the update."})
+    try:
+        update = UpdateInput.check(update_form.read(context["values"]))
+    except FormInvalid as invalid:
+        await ack(response_action="errors", errors=update_form.errors(invalid.errors))
         return
     await ack()
-    state = IncidentState.decode(view.get("private_metadata"))
+    state = IncidentState.model_validate(context["metadata"])
     await deps.incidents.post_update(
-        channel_id=state.channel_id, text=text, actor=body["user"]["id"]
+        channel_id=state.channel_id, text=update.text, actor=body["user"]["id"]
     )
 
 
 async def on_pick_incident(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     deps = deps_of(context)
-    number = context["values"].get(BlockId.PICK_INCIDENT)
-    if not number:
-        await ack(response_action="errors", errors={BlockId.PICK_INCIDENT: "Pick one."})
+    try:
+        picked = PickedIncident.check(pick_incident_form.read(context["values"]))
+    except FormInvalid as invalid:
+        await ack(response_action="errors", errors=pick_incident_form.errors(invalid.errors))
         return
     await ack()
-    state = PinMessageState.decode(view.get("private_metadata"))
-    incident = await deps.incidents.get(int(number))
-    message = SlackMessage(
-        channel_id=state.channel_id,
-        ts=state.ts,
-        author_id=state.author_id,
-        text=state.text,
-        user_ids=state.user_ids,
-    )
+    state = PinMessageState.model_validate(context["metadata"])
+    incident = await deps.incidents.get(picked.number)
     await add_message_to_incident(
-        deps, client, incident=incident, message=message, user_id=body["user"]["id"]
+        deps, client, incident=incident, message=state.message(), user_id=body["user"]["id"]
     )
 
 

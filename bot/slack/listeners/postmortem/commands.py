@@ -25,9 +25,9 @@ from bot.slack.forms import close as close_form
 from bot.slack.forms import detection as detection_form
 from bot.slack.forms import root_cause as root_cause_form
 from bot.slack.forms import scope as scope_form
-from bot.slack.forms.close import preview_blocks, preview_text
 from bot.slack.forms.message import loading_modal, message_modal
 from bot.slack.listeners.command_registry import Invocation
+from bot.slack.messages.postmortem import preview_blocks, preview_text
 
 
 async def detection(

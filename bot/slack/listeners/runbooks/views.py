@@ -6,35 +6,31 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.core.forms import FormInvalid
+from bot.core.runbooks.forms import LeverInput
 from bot.deps import Deps
+from bot.slack.forms import lever as lever_form
 from bot.slack.forms.state import LeverState
 from bot.slack.guard import guarded
-from bot.slack.ids import BlockId, CallbackId
+from bot.slack.ids import CallbackId
 from bot.slack.middleware import deps_of
 
 
-async def on_lever(
-    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
-) -> None:
+async def on_lever(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     deps = deps_of(context)
-    authorized_by = context["values"].get(BlockId.LEVER_AUTHORIZED_BY)
-    trade_off = context["values"].get(BlockId.LEVER_TRADE_OFF)
-    errors: dict[str, str] = {}
-    if not authorized_by:
-        errors[BlockId.LEVER_AUTHORIZED_BY] = "Who authorized pulling this lever?"
-    if not trade_off:
-        errors[BlockId.LEVER_TRADE_OFF] = "Say what it costs (quality, cost, users)."
-    if errors:
-        await ack(response_action="errors", errors=errors)
+    try:
+        lever = LeverInput.check(lever_form.read(context["values"]))
+    except FormInvalid as invalid:
+        await ack(response_action="errors", errors=lever_form.errors(invalid.errors))
         return
     await ack()
-    state = LeverState.decode(view.get("private_metadata"))
+    state = LeverState.model_validate(context["metadata"])
     await deps.phases.pull_lever(
         incident_number=state.incident_number,
         phase=state.phase,
         lever_id=state.lever_id,
-        authorized_by=authorized_by,
-        trade_off=trade_off,
+        authorized_by=lever.authorized_by,
+        trade_off=lever.trade_off,
         actor=body["user"]["id"],
     )
 
