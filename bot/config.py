@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, validation_alias="AI_INCIDENT_WEBHOOK_SECRET"
     )
+    langfuse_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="AI_INCIDENT_LANGFUSE_WEBHOOK_SECRET"
+    )
     runbooks_dir: Path | None = Field(default=None, validation_alias="AI_INCIDENT_RUNBOOKS_DIR")
     pin_emoji: str = Field(
         default="pushpin", validation_alias=AliasChoices("AI_INCIDENT_PIN_EMOJI", "pin_emoji")

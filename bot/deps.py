@@ -18,6 +18,7 @@ from bot.core.postmortem.service import PostmortemService
 from bot.core.reminders.service import ReminderService
 from bot.core.runbooks.model import RunbookCatalog
 from bot.core.runbooks.service import PhaseService
+from bot.core.webhook_deliveries import WebhookDeliveryLog
 
 
 @dataclass
@@ -35,3 +36,4 @@ class Deps:
     home: HomeService
     changes: ChangeService
     webhooks: WebhookService
+    deliveries: WebhookDeliveryLog

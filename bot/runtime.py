@@ -32,6 +32,7 @@ from bot.core.reminders.service import ReminderService
 from bot.core.runbooks.loader import load_catalog
 from bot.core.runbooks.service import PhaseService
 from bot.core.runbooks.timeboxes import timebox_lookup
+from bot.core.webhook_deliveries import WebhookDeliveryLog
 from bot.deps import Deps
 from bot.slack.app import create_app
 from bot.slack.change_notifier import SlackChangeNotifier
@@ -123,6 +124,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         home=HomeService(uow=uow),
         changes=changes,
         webhooks=webhooks,
+        deliveries=WebhookDeliveryLog(uow=uow, clock=clock),
     )
     bolt = create_app(settings, deps)
     http = create_http_app(settings, deps, bolt, engine=engine)

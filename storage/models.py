@@ -135,6 +135,18 @@ class ProcessedSlackEventRow(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class WebhookDeliveryRow(SQLModel, table=True):
+    """A signed REST delivery already answered, with its answer (bot/core/webhook_deliveries)."""
+
+    __tablename__ = "webhook_delivery"
+
+    delivery_id: str = Field(primary_key=True)
+    request_digest: str
+    status: int
+    body: str = Field(sa_type=Text)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def _column_value(value: Any) -> Any:
     """A domain value as its column holds it: enums by value, datetimes in UTC."""
     if isinstance(value, Enum):

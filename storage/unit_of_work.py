@@ -18,6 +18,7 @@ from bot.core.postmortem.ports import (
 from bot.core.reminders.ports import ReminderRepository
 from bot.core.runbooks.ports import PhaseRepository
 from bot.core.unit_of_work import ProcessedEventRepository, TimelineRepository
+from bot.core.webhook_deliveries import WebhookDeliveryRepository
 from storage.repositories import (
     SqlIncidentRepository,
     SqlProcessedEventRepository,
@@ -31,6 +32,7 @@ from storage.repositories.postmortem import (
 )
 from storage.repositories.reminders import SqlReminderRepository
 from storage.repositories.runbooks import SqlPhaseRepository
+from storage.repositories.webhook_deliveries import SqlWebhookDeliveryRepository
 
 
 class SqlUnitOfWork:
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
     phases: PhaseRepository
     reminders: ReminderRepository
     changes: ChangeRepository
+    webhook_deliveries: WebhookDeliveryRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -70,6 +73,7 @@ class SqlUnitOfWork:
         self.postmortems = SqlPostmortemRepository(self._session)
         self.phases = SqlPhaseRepository(self._session)
         self.reminders = SqlReminderRepository(self._session)
+        self.webhook_deliveries = SqlWebhookDeliveryRepository(self._session)
         return self
 
     async def __aexit__(

@@ -24,7 +24,7 @@ from bot.demo.rehearsal import Rehearsal, rehearsal
 from slack_sandbox import SlackEmulator
 
 API_TOKEN = "test-api-token-not-a-real-one"
-WEBHOOK_SECRET = "test-webhook-secret-not-a-real-one"
+WEBHOOK_SECRET = "whsec_dGVzdC13ZWJob29rLXNlY3JldC1ub3QtYS1yZWFsLW9uZQ=="  # whsec_<base64>
 
 ALLOWS_SLACK_REJECTIONS = "allows_slack_rejections"
 ALLOWS_UNHANDLED_ERRORS = "allows_unhandled_errors"

@@ -7,7 +7,7 @@ version of each change, with its id — whether or not this call stored anything
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from bot.api.auth import ApiAuth
 from bot.api.json_io import endpoint, invalid_field, parse_json, read_body
+from bot.api.replay import answer_once
 from bot.core.changes.model import (
     SERVICE_MAX,
     Change,
@@ -55,6 +56,13 @@ def _time_param(request: Request, name: str) -> datetime | None:
     raise invalid_field(name, f"{reason} (in a URL, write + as %2B, or use Z)")
 
 
+def _days_before(moment: datetime, days: int) -> datetime:
+    try:
+        return moment - timedelta(days=days)
+    except OverflowError:  # `until` in the first days of the calendar
+        return datetime.min.replace(tzinfo=UTC)
+
+
 def _kinds_param(request: Request) -> list[ChangeKind] | None:
     words = [
         word.strip().lower()
@@ -77,7 +85,7 @@ def _limit_param(request: Request) -> int:
     raw = request.query_params.get("limit", "").strip()
     if not raw:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise invalid_field("limit", f"give a whole number from 1 to {MAX_LIMIT}")
     return int(raw)
 
@@ -88,21 +96,27 @@ def routes(deps: Deps) -> list[Route]:
     @endpoint
     async def post_changes(request: Request) -> Response:
         body = await read_body(request)
-        auth.check_write(request, body)
-        items = parse_change_payload(parse_json(body))  # raises before anything is stored
-        recorded = await deps.changes.record([item.to_change() for item in items])
-        return JSONResponse({"changes": [change_json(change) for change in recorded.changes]})
+        delivery = auth.check_write(request, body)
+
+        async def record() -> Response:
+            items = parse_change_payload(parse_json(body))  # raises before anything is stored
+            recorded = await deps.changes.record([item.to_change() for item in items])
+            return JSONResponse({"changes": [change_json(change) for change in recorded.changes]})
+
+        return await answer_once(deps.deliveries, delivery, request, body, record)
 
     @endpoint
     async def list_changes(request: Request) -> Response:
         auth.check_read(request)
         until = _time_param(request, "until") or deps.clock.now()
-        since = _time_param(request, "since") or until - timedelta(days=DEFAULT_LIST_DAYS)
+        since = _time_param(request, "since") or _days_before(until, DEFAULT_LIST_DAYS)
         if since > until:
             raise invalid_field("since", "must not be later than until")
         service = request.query_params.get("service", "").strip() or None
         if service is not None and len(service) > SERVICE_MAX:
             raise invalid_field("service", f"at most {SERVICE_MAX} characters")
+        if service is not None and not service.isprintable():
+            raise invalid_field("service", "must not contain control characters")
         page = await deps.changes.list_changes(
             since=since,
             until=until,

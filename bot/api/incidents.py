@@ -3,7 +3,8 @@
 Opening goes through IncidentService.declare, the path the Slack modal takes: the channel, the
 invitations, the pinned card, the announcement and the what-changed digest all follow. With an
 `Idempotency-Key` header (or an `idempotency_key` field) a retried call returns the incident the
-first one opened (200 instead of 201) and opens no second channel.
+first one opened (200 instead of 201) and opens no second channel. A signed call needs no key:
+a replay of its `webhook-id` gets the first answer (bot/api/replay.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.api.auth import ApiAuth
-from bot.api.json_io import endpoint, invalid_field, parse_json, read_body
+from bot.api.json_io import endpoint, incident_number, invalid_field, parse_json, read_body
+from bot.api.replay import answer_once
 from bot.core.changes.model import parse_zoned_time
 from bot.core.incidents.model import Category, DeclareInput, HowDetected, Incident, Severity
 from bot.core.timeline import TimelineEvent
@@ -29,6 +31,7 @@ IDEMPOTENCY_HEADER = "idempotency-key"
 IDEMPOTENCY_KEY_MAX = 200
 # Kept apart from the modal's and Alertmanager's keys, so no producer can collide with them.
 _DECLARE_KEY_PREFIX = "api:"
+_SIGNED_KEY_PREFIX = "api-signed:"
 
 
 class OpenIncidentIn(BaseModel):
@@ -84,7 +87,9 @@ def event_json(event: TimelineEvent) -> dict[str, Any]:
     return event.model_dump(mode="json")
 
 
-def _idempotency_key(request: Request, data: OpenIncidentIn) -> str | None:
+def _declare_key(request: Request, data: OpenIncidentIn, delivery: str | None) -> str | None:
+    """The caller's idempotency key, else the signed delivery's id: a retry after a crash that
+    left the first answer unremembered finds the incident instead of opening a second one."""
     header = request.headers.get(IDEMPOTENCY_HEADER, "").strip() or None
     if header is not None and (len(header) > IDEMPOTENCY_KEY_MAX or not header.isprintable()):
         raise invalid_field("Idempotency-Key", f"1 to {IDEMPOTENCY_KEY_MAX} printable characters")
@@ -93,7 +98,9 @@ def _idempotency_key(request: Request, data: OpenIncidentIn) -> str | None:
             "idempotency_key", "differs from the Idempotency-Key header; send one or the same"
         )
     key = header or data.idempotency_key
-    return _DECLARE_KEY_PREFIX + key if key else None
+    if key:
+        return _DECLARE_KEY_PREFIX + key
+    return _SIGNED_KEY_PREFIX + delivery if delivery else None
 
 
 def routes(deps: Deps) -> list[Route]:
@@ -102,33 +109,37 @@ def routes(deps: Deps) -> list[Route]:
     @endpoint
     async def open_incident(request: Request) -> Response:
         body = await read_body(request)
-        auth.check_write(request, body)
-        data = OpenIncidentIn.model_validate(parse_json(body))
-        if data.regression_started_at and data.regression_started_at > deps.clock.now():
-            raise invalid_field(
-                "regression_started_at", "the regression cannot start in the future"
+        delivery = auth.check_write(request, body)
+
+        async def declare() -> Response:
+            data = OpenIncidentIn.model_validate(parse_json(body))
+            if data.regression_started_at and data.regression_started_at > deps.clock.now():
+                raise invalid_field(
+                    "regression_started_at", "the regression cannot start in the future"
+                )
+            if data.runbook not in deps.runbooks:
+                known = ", ".join(deps.runbooks.names())
+                raise invalid_field("runbook", f"unknown runbook; use one of: {known}")
+            incident, created = await deps.incidents.declare(
+                DeclareInput(
+                    title=data.title,
+                    severity=data.severity,
+                    category=data.category,
+                    ai_feature=data.ai_feature,
+                    how_detected=data.how_detected,
+                    regression_started_at=data.regression_started_at,
+                    description=data.description,
+                    runbook=data.runbook,
+                    idempotency_key=_declare_key(request, data, delivery),
+                )
             )
-        if data.runbook not in deps.runbooks:
-            known = ", ".join(deps.runbooks.names())
-            raise invalid_field("runbook", f"unknown runbook; use one of: {known}")
-        incident, created = await deps.incidents.declare(
-            DeclareInput(
-                title=data.title,
-                severity=data.severity,
-                category=data.category,
-                ai_feature=data.ai_feature,
-                how_detected=data.how_detected,
-                regression_started_at=data.regression_started_at,
-                description=data.description,
-                runbook=data.runbook,
-                idempotency_key=_idempotency_key(request, data),
+            return JSONResponse(
+                incident_json(incident),
+                status_code=201 if created else 200,
+                headers={"Location": f"/api/v1/incidents/{incident.number}"},
             )
-        )
-        return JSONResponse(
-            incident_json(incident),
-            status_code=201 if created else 200,
-            headers={"Location": f"/api/v1/incidents/{incident.number}"},
-        )
+
+        return await answer_once(deps.deliveries, delivery, request, body, declare)
 
     @endpoint
     async def list_incidents(request: Request) -> Response:
@@ -139,13 +150,13 @@ def routes(deps: Deps) -> list[Route]:
     @endpoint
     async def get_incident(request: Request) -> Response:
         auth.check_read(request)
-        incident = await deps.incidents.get(int(request.path_params["number"]))
+        incident = await deps.incidents.get(incident_number(request))
         return JSONResponse(incident_json(incident))
 
     @endpoint
     async def get_timeline(request: Request) -> Response:
         auth.check_read(request)
-        incident = await deps.incidents.get(int(request.path_params["number"]))
+        incident = await deps.incidents.get(incident_number(request))
         events = await deps.incidents.timeline(incident.number or 0)
         return JSONResponse(
             {"incident": incident.number, "events": [event_json(event) for event in events]}

@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -68,7 +69,7 @@ def invalid_field(field: str, reason: str) -> ApiError:
 async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     """The raw body (signatures are computed on exactly these bytes), refused past `limit`."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"the body is larger than {limit} bytes")
     body = bytearray()
     async for chunk in request.stream():
@@ -78,25 +79,116 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     return bytes(body)
 
 
+# Incident numbers are 32-bit on PostgreSQL; a larger one names no incident.
+INCIDENT_NUMBER_MAX = 2**31 - 1
+
+
+def incident_number(request: Request) -> int:
+    """The `{number}` of the path, or a 404 for one no incident can have."""
+    number: int = request.path_params["number"]
+    if not 1 <= number <= INCIDENT_NUMBER_MAX:
+        raise ApiError(404, "there is no incident with that number")
+    return number
+
+
 def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not a JSON number")
+
+
+# Far deeper than any payload the API takes; deep enough nesting would exhaust the stack.
+MAX_JSON_DEPTH = 64
+
+
+def _unstorable_text(document: object) -> FieldError | None:
+    """The first string (or key) no database can store: NUL, which PostgreSQL refuses in text,
+    or half of a surrogate pair, which is not UTF-8. Found by its place in the document."""
+    pending: deque[tuple[str, object]] = deque([("body", document)])
+    while pending:
+        place, node = pending.popleft()
+        texts: list[tuple[str, str]] = []
+        if isinstance(node, str):
+            texts.append((place, node))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                child = key if place == "body" else f"{place}.{key}"
+                texts.append((child, key))
+                pending.append((child, value))
+        elif isinstance(node, list):
+            pending.extend(
+                (str(index) if place == "body" else f"{place}.{index}", value)
+                for index, value in enumerate(node)
+            )
+        for where, text in texts:
+            if "\x00" in text:
+                return {"field": where, "reason": "must not contain the NUL character"}
+            if not text.isascii():
+                try:
+                    text.encode()
+                except UnicodeEncodeError:
+                    return {"field": where, "reason": "is not valid Unicode (a lone surrogate)"}
+    return None
+
+
+def _deeper_than(document: object, limit: int) -> bool:
+    level: list[object] = [document]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for node in level
+            if isinstance(node, dict | list)
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def parse_json(body: bytes) -> object:
     if not body.strip():
         raise invalid_field("body", "the body is empty; send a JSON object")
+    too_deep = invalid_field("body", f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
     try:
-        return json.loads(body, parse_constant=_no_constants)
+        document = json.loads(body, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise invalid_field(
             "body", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise too_deep from None
     except ValueError as exc:  # not UTF-8, or NaN / Infinity
         reason = str(exc) if "JSON number" in str(exc) else "not UTF-8 text"
         raise invalid_field("body", reason) from None
+    if _deeper_than(document, MAX_JSON_DEPTH):
+        raise too_deep
+    unstorable = _unstorable_text(document)
+    if unstorable is not None:
+        raise invalid([unstorable])
+    return document
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+async def answered(request: Request, work: Callable[[], Awaitable[Response]]) -> Response:
+    """The response `work` gives, or the one for what it raised."""
+    try:
+        return await work()
+    except ApiError as error:
+        return error.response()
+    except ValidationError as exc:
+        return invalid(validation_errors(exc)).response()
+    except InvalidInput as error:
+        return invalid_field(error.field, error.reason).response()
+    except IncidentNotFound as error:
+        return ApiError(404, error.message).response()
+    except IncidentClosed as error:
+        return ApiError(409, error.message).response()
+    except DomainError as error:
+        return ApiError(409, error.message).response()
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        log.exception("REST API error (ref %s) on %s", reference, request.url.path)
+        return ApiError(500, f"internal error (reference {reference})").response()
 
 
 def endpoint(handler: Endpoint) -> Endpoint:
@@ -104,23 +196,6 @@ def endpoint(handler: Endpoint) -> Endpoint:
 
     @functools.wraps(handler)
     async def run(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except ApiError as error:
-            return error.response()
-        except ValidationError as exc:
-            return invalid(validation_errors(exc)).response()
-        except InvalidInput as error:
-            return invalid_field(error.field, error.reason).response()
-        except IncidentNotFound as error:
-            return ApiError(404, error.message).response()
-        except IncidentClosed as error:
-            return ApiError(409, error.message).response()
-        except DomainError as error:
-            return ApiError(409, error.message).response()
-        except Exception:
-            reference = uuid.uuid4().hex[:8]
-            log.exception("REST API error (ref %s) on %s", reference, request.url.path)
-            return ApiError(500, f"internal error (reference {reference})").response()
+        return await answered(request, lambda: handler(request))
 
     return run

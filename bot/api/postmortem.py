@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.api.auth import ApiAuth
-from bot.api.json_io import endpoint
+from bot.api.json_io import endpoint, incident_number
 from bot.core.postmortem.reader import PostmortemDocument
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def routes(deps: Deps) -> list[Route]:
     @endpoint
     async def markdown(request: Request) -> Response:
         auth.check_read(request)
-        document = await deps.postmortems.document(int(request.path_params["number"]))
+        document = await deps.postmortems.document(incident_number(request))
         return Response(
             document.postmortem.markdown,
             media_type="text/markdown; charset=utf-8",
@@ -47,7 +47,7 @@ def routes(deps: Deps) -> list[Route]:
     @endpoint
     async def json_form(request: Request) -> Response:
         auth.check_read(request)
-        document = await deps.postmortems.document(int(request.path_params["number"]))
+        document = await deps.postmortems.document(incident_number(request))
         return JSONResponse(document.postmortem.data, headers=_headers(document))
 
     return [

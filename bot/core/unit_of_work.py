@@ -17,6 +17,7 @@ from bot.core.postmortem.ports import ActionItemRepository, AnalysisRepository, 
 from bot.core.reminders.ports import ReminderRepository
 from bot.core.runbooks.ports import PhaseRepository
 from bot.core.timeline import TimelineEvent
+from bot.core.webhook_deliveries import WebhookDeliveryRepository
 
 
 class TimelineRepository(Protocol):
@@ -45,6 +46,7 @@ class UnitOfWork(Protocol):
     phases: PhaseRepository
     reminders: ReminderRepository
     changes: ChangeRepository
+    webhook_deliveries: WebhookDeliveryRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -13,12 +13,13 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.api.auth import sign
+from bot.api.auth import signature_headers
 from bot.demo.rehearsal import Rehearsal
 from bot.slack.ids import ActionId
 from bot.slack.messages.changes import add_button_value
 
-DEMO_WEBHOOK_SECRET = "demo-webhook-secret-not-a-real-one"
+# A Standard Webhooks secret (whsec_<base64>) of a phrase, not random bytes: it guards nothing.
+DEMO_WEBHOOK_SECRET = "whsec_ZGVtby13ZWJob29rLXNlY3JldC1ub3QtYS1yZWFsLW9uZQ=="
 FEATURE = "legal-research-rag"
 CORPUS_UPDATE = "court-filings-2024-q3"
 # The opening digest looks 7 days back from the regression start; this reaches the corpus update.
@@ -86,7 +87,7 @@ async def seed_ledger(rig: Rehearsal, *, now: datetime) -> dict[str, int]:
         "/api/v1/changes",
         content=body,
         headers={
-            "X-Signature": sign(body, DEMO_WEBHOOK_SECRET),
+            **signature_headers(body, DEMO_WEBHOOK_SECRET, delivery_id="demo-ledger-seed"),
             "Content-Type": "application/json",
         },
     )

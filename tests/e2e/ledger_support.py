@@ -5,12 +5,13 @@ fixtures are in tests/conftest.py)."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from bot.api.auth import sign
+from bot.api.auth import signature_headers
 from bot.core.changes.model import Change
 from bot.core.incidents.model import Incident
 from bot.core.timeline import TimelineEvent
@@ -30,8 +31,19 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def signed(body: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
-    return {"X-Signature": sign(body, secret), "Content-Type": "application/json"}
+def signed(
+    body: bytes,
+    secret: str = WEBHOOK_SECRET,
+    *,
+    delivery_id: str | None = None,
+    at: datetime | None = None,
+) -> dict[str, str]:
+    """Standard Webhooks headers for `body`; a fresh delivery id unless one is given."""
+    delivery = delivery_id or f"msg_{uuid.uuid4().hex}"
+    return {
+        **signature_headers(body, secret, delivery_id=delivery, at=at),
+        "Content-Type": "application/json",
+    }
 
 
 def a_change(external_id: str, **overrides: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -27,6 +28,8 @@ from tests.e2e.ledger_support import (
     timeline,
 )
 from tests.rig import API_TOKEN, WEBHOOK_SECRET, OpenRig
+
+OTHER_SECRET = "whsec_" + base64.b64encode(b"another-secret-of-thirty-two-byte").decode()
 
 CHANGES = "/api/v1/changes"
 
@@ -75,13 +78,24 @@ async def test_the_bearer_token_may_post_too_and_a_single_change_needs_no_batch(
     assert [c["external_id"] for c in response.json()["changes"]] == ["sha-1"]
 
 
+def _without(headers: dict[str, str], name: str) -> dict[str, str]:
+    return {key: value for key, value in headers.items() if key != name}
+
+
 def _wrong_credentials() -> list[tuple[str, dict[str, str] | None]]:
     body = json.dumps(a_change("sha-1")).encode()
+    good = signed(body)
     return [
         ("no credentials", {"Content-Type": "application/json"}),
-        ("signed with another secret", signed(body, secret="not-the-secret")),
-        ("signature of other bytes", signed(body + b" ")),
-        ("not sha256", {"X-Signature": signed(body)["X-Signature"].replace("sha256", "sha1")}),
+        ("signed with another secret", signed(body, secret=OTHER_SECRET)),
+        ("a tampered body (signature of other bytes)", signed(body + b" ")),
+        ("signed ten minutes ago", signed(body, at=now() - timedelta(minutes=10))),
+        ("signed ten minutes ahead", signed(body, at=now() + timedelta(minutes=10))),
+        ("the signature moved to another id", {**good, "webhook-id": "msg_other"}),
+        ("not a v1 signature", {**good, "webhook-signature": good["webhook-signature"][2:]}),
+        ("a signature that is not base64", {**good, "webhook-signature": "v1,%%%"}),
+        ("no webhook-id", _without(good, "webhook-id")),
+        ("a timestamp that is no number", {**good, "webhook-timestamp": "soon"}),
         ("wrong bearer", {"Authorization": "Bearer not-the-token"}),
         ("basic auth", {"Authorization": "Basic dXNlcjpwYXNz"}),
     ]

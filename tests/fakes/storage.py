@@ -44,6 +44,7 @@ from bot.core.runbooks.phases import EntryState, PhaseRun
 from bot.core.runbooks.ports import PhaseRepository
 from bot.core.timeline import TimelineEvent
 from bot.core.unit_of_work import ProcessedEventRepository, TimelineRepository
+from bot.core.webhook_deliveries import RememberedAnswer, WebhookDeliveryRepository
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -77,6 +78,7 @@ class Records:
     incidents: dict[int, Incident] = field(default_factory=dict)
     timeline: list[TimelineEvent] = field(default_factory=list)
     processed_events: dict[str, datetime] = field(default_factory=dict)
+    webhook_deliveries: dict[str, RememberedAnswer] = field(default_factory=dict)
     phase_runs: dict[int, PhaseRun] = field(default_factory=dict)
     entries: dict[tuple[int, str, str], EntryState] = field(default_factory=dict)
     reminders: dict[str, Reminder] = field(default_factory=dict)
@@ -171,6 +173,22 @@ class InMemoryProcessedEvents:
         if event_id in self._records.processed_events:
             return False
         self._records.processed_events[event_id] = received_at
+        return True
+
+
+class InMemoryWebhookDeliveries:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def find(self, *, delivery_id: str) -> RememberedAnswer | None:
+        return self._records.webhook_deliveries.get(delivery_id)
+
+    async def remember(
+        self, *, delivery_id: str, answer: RememberedAnswer, received_at: datetime
+    ) -> bool:
+        if delivery_id in self._records.webhook_deliveries:
+            return False
+        self._records.webhook_deliveries[delivery_id] = answer
         return True
 
 
@@ -507,6 +525,7 @@ class InMemoryUnitOfWork:
     phases: PhaseRepository
     reminders: ReminderRepository
     changes: ChangeRepository
+    webhook_deliveries: WebhookDeliveryRepository
 
     def __init__(self, storage: InMemoryStorage) -> None:
         self._storage = storage
@@ -527,6 +546,7 @@ class InMemoryUnitOfWork:
         self.action_items = InMemoryActionItems(working)
         self.postmortems = InMemoryPostmortems(working)
         self.changes = InMemoryChanges(working)
+        self.webhook_deliveries = InMemoryWebhookDeliveries(working)
         return self
 
     async def __aexit__(

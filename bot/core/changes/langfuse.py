@@ -184,7 +184,7 @@ def verify_langfuse_signature(
         fields.setdefault(name, []).append(value)
     stamps = fields.get("t", [])
     # Ten digits cover epoch seconds until the year 2286; longer is not a time Langfuse sends.
-    if len(stamps) != 1 or not stamps[0].isdigit() or len(stamps[0]) > 10:
+    if len(stamps) != 1 or not (stamps[0].isascii() and stamps[0].isdigit()) or len(stamps[0]) > 10:
         return False
     signed_at = datetime.fromtimestamp(int(stamps[0]), UTC)
     if abs(as_utc(now) - signed_at) > tolerance:

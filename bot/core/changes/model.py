@@ -178,7 +178,10 @@ def parse_zoned_time(value: object) -> datetime:
         raise ValueError("give the time as an ISO-8601 string with a zone, e.g. 2024-11-20T14:03Z")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("the time needs a zone (a trailing Z or an offset such as +01:00)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before the first day in UTC
+        raise ValueError("the time is outside the calendar once moved to UTC") from None
 
 
 def check_http_url(value: str) -> str:
