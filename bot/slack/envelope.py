@@ -64,8 +64,8 @@ class View(_Shape):
     id: Text
     callback_id: Text = ""
     private_metadata: Text = ""
-    state: ViewState | None = None
-    blocks: list[dict[str, Any]] | None = None
+    state: ViewState = ViewState()
+    blocks: list[dict[str, Any]] = []
 
 
 class Action(_Shape):
@@ -101,8 +101,8 @@ class BlockActions(_Interaction):
     type: Literal["block_actions"]
     actions: Annotated[list[Action], Field(min_length=1)]
     channel: Ref | None = None
-    container: Container | None = None
-    message: Message | None = None
+    container: Container = Container()
+    message: Message = Message()
     view: View | None = None
 
 
