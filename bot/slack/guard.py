@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt.async_app import AsyncRespond
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
@@ -22,6 +23,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+# Where Slack's response_urls point. The Web API's own host is trusted too: it is Slack's, or in
+# the sandbox the emulator's, which serves both.
+SLACK_HOOKS = ("https", "hooks.slack.com")
 
 Listener = Callable[..., Awaitable[None]]
 
@@ -70,7 +75,7 @@ async def tell_user(
     """Reach the person who acted: the response_url when there is one, else an ephemeral
     message in the channel the action came from, else a DM."""
     try:
-        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        if respond is not None and _is_slacks(_response_url(body), client):
             await respond(text=text, response_type="ephemeral", replace_original=False)
             return
         user = (body.get("user") or {}).get("id") or body.get("user_id")
@@ -84,3 +89,28 @@ async def tell_user(
         await client.chat_postMessage(channel=dm["channel"]["id"], text=text)
     except Exception:
         log.exception("could not tell the user about an error")
+
+
+def _response_url(body: dict[str, Any]) -> str | None:
+    """The URL Bolt's `respond` posts to (its rule: response_url, else the first of
+    response_urls)."""
+    url = body.get("response_url")
+    if url is None:
+        urls = body.get("response_urls")
+        first = urls[0] if isinstance(urls, list) and urls else None
+        url = first.get("response_url") if isinstance(first, dict) else None
+    return url if isinstance(url, str) else None
+
+
+def _is_slacks(url: str | None, client: AsyncWebClient) -> bool:
+    """Never post to a URL a request merely names: it must be Slack's own (defence in depth
+    behind the signature check, which already keeps strangers' URLs out)."""
+    if not url:
+        return False
+    try:
+        target = urlsplit(url)
+        api = urlsplit(client.base_url)
+        trusted = {SLACK_HOOKS, (api.scheme, api.netloc)}
+        return (target.scheme, target.netloc) in trusted
+    except ValueError:
+        return False

@@ -1,0 +1,224 @@
+"""The shape Slack gives every request, checked once before any listener runs.
+
+Listeners read `body["user"]["id"]`, `body["actions"][0]["value"]` and the like as Slack
+documents them. A signed request whose body does not have that shape (`"actions": "x"`,
+`"event": []`, a number where Slack sends text, JSON nested a thousand deep, a NUL character
+no database keeps) is answered 400 with the field and the reason here, so that no listener,
+and no Bolt internals, ever meet it. Fields nobody reads are let through untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+# Slack's deepest payloads (rich text inside a message inside an interaction) stay well
+# under this; anything deeper is not from Slack and would only exhaust the stack later.
+MAX_DEPTH = 40
+# The largest epoch a datetime can hold (9999-12-31).
+MAX_EPOCH = 253_402_300_799
+
+
+class MalformedPayload(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+Text = Annotated[str, Field(max_length=100_000)]
+
+
+class Ref(_Shape):
+    id: Text
+
+
+class Option(_Shape):
+    value: Text
+
+
+class StateElement(_Shape):
+    type: Text | None = None
+    value: Text | None = None
+    selected_option: Option | None = None
+    selected_options: list[Option] | None = None
+    selected_user: Text | None = None
+    selected_users: list[Text] | None = None
+    selected_conversation: Text | None = None
+    selected_date: Text | None = None
+    selected_time: Text | None = None
+    selected_date_time: Annotated[int, Field(ge=0, le=MAX_EPOCH)] | None = None
+
+
+class ViewState(_Shape):
+    values: dict[str, dict[str, StateElement]] = {}
+
+
+class View(_Shape):
+    id: Text
+    callback_id: Text = ""
+    private_metadata: Text = ""
+    state: ViewState = ViewState()
+    blocks: list[dict[str, Any]] = []
+
+
+class Action(_Shape):
+    action_id: Text
+    block_id: Text = ""
+    type: Text = ""
+    value: Text | None = None
+    selected_option: Option | None = None
+    selected_options: list[Option] | None = None
+    selected_user: Text | None = None
+
+
+class Container(_Shape):
+    channel_id: Text | None = None
+    message_ts: Text | None = None
+    view_id: Text | None = None
+
+
+class Message(_Shape):
+    ts: Text | None = None
+    text: Text | None = None
+    user: Text | None = None
+    thread_ts: Text | None = None
+
+
+class _Interaction(_Shape):
+    user: Ref
+    trigger_id: Text = ""
+    response_url: Text | None = None
+
+
+class BlockActions(_Interaction):
+    type: Literal["block_actions"]
+    actions: Annotated[list[Action], Field(min_length=1)]
+    channel: Ref | None = None
+    container: Container = Container()
+    message: Message = Message()
+    view: View | None = None
+
+
+class ViewSubmission(_Interaction):
+    type: Literal["view_submission", "view_closed"]
+    view: View
+
+
+class Shortcut(_Interaction):
+    type: Literal["shortcut", "message_action"]
+    callback_id: Text
+    channel: Ref | None = None
+    message: Message | None = None
+
+
+class OtherInteraction(_Shape):
+    type: Literal["block_suggestion", "interactive_message", "dialog_submission"]
+
+
+class ReactedItem(_Shape):
+    type: Text | None = None
+    channel: Text | None = None
+    ts: Text | None = None
+
+
+class Event(_Shape):
+    type: Text
+    user: Text | None = None
+    channel: Text | None = None
+    ts: Text | None = None
+    text: Text | None = None
+    tab: Text | None = None
+    reaction: Text | None = None
+    item: ReactedItem | None = None
+    view: dict[str, Any] | None = None
+
+
+class EventCallback(_Shape):
+    type: Literal["event_callback"]
+    event: Event
+    event_id: Text | None = None
+    team_id: Text | None = None
+
+
+class Handshake(_Shape):
+    type: Literal["url_verification", "app_rate_limited"]
+
+
+class SlashCommand(_Shape):
+    command: Text
+    text: Text = ""
+    user_id: Text
+    channel_id: Text
+    trigger_id: Text = ""
+    response_url: Text = ""
+
+
+class SslCheck(_Shape):
+    ssl_check: Text
+
+
+Typed = Annotated[
+    BlockActions | ViewSubmission | Shortcut | OtherInteraction | EventCallback | Handshake,
+    Field(discriminator="type"),
+]
+_TYPED: TypeAdapter[Typed] = TypeAdapter(Typed)
+
+
+def check_envelope(body: bytes, headers: Mapping[str, str]) -> None:
+    """Raise MalformedPayload unless `body` is a request Slack could have sent."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedPayload("body is not UTF-8") from None
+    try:
+        # Parsed exactly as Bolt will parse it, so what is checked is what listeners get.
+        parsed = AsyncBoltRequest(body=text, headers=dict(headers)).body
+    except RecursionError:
+        raise MalformedPayload("body is nested too deeply") from None
+    except Exception:  # whatever Bolt cannot read, a listener never will
+        raise MalformedPayload("body is neither JSON nor a form Slack sends") from None
+    if not isinstance(parsed, dict):
+        raise MalformedPayload("body is not an object")
+    _check_strings_and_depth(parsed)
+    try:
+        _shape_of(parsed)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise MalformedPayload(f"{where}: {first['msg']}") from None
+
+
+def _shape_of(parsed: dict[str, Any]) -> None:
+    if "type" in parsed:
+        _TYPED.validate_python(parsed)
+    elif "command" in parsed:
+        SlashCommand.model_validate(parsed)
+    elif "ssl_check" in parsed:
+        SslCheck.model_validate(parsed)
+    else:
+        raise MalformedPayload("body is none of the requests Slack sends")
+
+
+def _check_strings_and_depth(value: object) -> None:
+    """Walk `value` without recursion (it may be as deep as JSON allows): no NUL character
+    anywhere (no database keeps one), no nesting deeper than Slack's own."""
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise MalformedPayload("body is nested too deeply")
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise MalformedPayload("body contains a NUL character")
+        elif isinstance(item, dict):
+            pending.extend((key, depth) for key in item)
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)

@@ -1,0 +1,72 @@
+"""The error report reaches the person through Slack's own response_url, never a URL of the
+sender's choosing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.guard import tell_user
+
+
+class _Respond:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def __call__(self, *, text: str, **_: Any) -> None:
+        self.sent.append(text)
+
+
+class _Client(AsyncWebClient):
+    def __init__(self) -> None:
+        super().__init__(token="xoxb-test", base_url="http://127.0.0.1:4000/api/")
+        self.ephemerals: list[dict[str, Any]] = []
+
+    async def chat_postEphemeral(self, **kwargs: Any) -> Any:  # noqa: N802
+        self.ephemerals.append(kwargs)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.slack.com/actions/T1/2/abc",
+        "http://127.0.0.1:4000/response/R1",
+    ],
+)
+async def test_slacks_response_url_is_used(url: str) -> None:
+    respond, client = _Respond(), _Client()
+    body = {"response_url": url, "user": {"id": "U1"}, "channel": {"id": "C1"}}
+    await tell_user(body, respond, client, "oops")  # type: ignore[arg-type]
+    assert respond.sent == ["oops"] and client.ephemerals == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.slack.com/actions/T1/2/abc",
+        "https://hooks.slack.com.evil.example/x",
+        "https://evil.example/hooks.slack.com",
+        "http://127.0.0.1:4001/response/R1",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1",
+    ],
+)
+async def test_any_other_response_url_is_ignored_for_an_ephemeral(url: str) -> None:
+    respond, client = _Respond(), _Client()
+    body = {"response_url": url, "user": {"id": "U1"}, "channel": {"id": "C1"}}
+    await tell_user(body, respond, client, "oops")  # type: ignore[arg-type]
+    assert respond.sent == []
+    assert client.ephemerals == [{"channel": "C1", "user": "U1", "text": "oops"}]
+
+
+async def test_a_foreign_url_in_response_urls_is_ignored_too() -> None:
+    respond, client = _Respond(), _Client()
+    body = {
+        "response_urls": [{"response_url": "https://evil.example/x"}],
+        "user": {"id": "U1"},
+        "channel": {"id": "C1"},
+    }
+    await tell_user(body, respond, client, "oops")  # type: ignore[arg-type]
+    assert respond.sent == [] and len(client.ephemerals) == 1
