@@ -46,6 +46,7 @@ class OpenIncidentIn(BaseModel):
     description: str | None = Field(default=None, max_length=3000)
     runbook: str = Field(default="default", min_length=1, max_length=100)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=IDEMPOTENCY_KEY_MAX)
+    private: bool = False
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -122,6 +123,7 @@ def routes(deps: Deps) -> list[Route]:
                 description=data.description,
                 runbook=data.runbook,
                 idempotency_key=_idempotency_key(request, data),
+                private=data.private,
             )
         )
         return JSONResponse(
