@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         default=None, validation_alias="AI_INCIDENT_LANGFUSE_WEBHOOK_SECRET"
     )
     runbooks_dir: Path | None = Field(default=None, validation_alias="AI_INCIDENT_RUNBOOKS_DIR")
+    # Who may steer any incident besides its commander: user ids (U…, W…) and user-group ids
+    # (S…), comma-separated.
+    admins: str = Field(default="", validation_alias="AI_INCIDENT_ADMINS")
     pin_emoji: str = Field(
         default="pushpin", validation_alias=AliasChoices("AI_INCIDENT_PIN_EMOJI", "pin_emoji")
     )
@@ -109,6 +112,27 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,19}", value):
             raise ValueError("must be 1-20 characters of lowercase a-z, 0-9, - or _")
         return value
+
+    @field_validator("admins")
+    @classmethod
+    def _admins_shape(cls, value: str) -> str:
+        import re
+
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        wrong = [i for i in ids if not re.fullmatch(r"[UWS][A-Z0-9]{2,}", i)]
+        if wrong:
+            raise ValueError(
+                "must be comma-separated Slack user ids (U…, W…) or user-group ids (S…)"
+            )
+        return ",".join(ids)
+
+    @property
+    def admin_user_ids(self) -> frozenset[str]:
+        return frozenset(i for i in self.admins.split(",") if i and not i.startswith("S"))
+
+    @property
+    def admin_group_ids(self) -> frozenset[str]:
+        return frozenset(i for i in self.admins.split(",") if i.startswith("S"))
 
     @field_validator("pin_emoji")
     @classmethod

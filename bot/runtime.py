@@ -22,6 +22,7 @@ from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.clock import Clock, SystemClock
 from bot.core.home.service import HomeService
+from bot.core.incidents.permissions import Permissions
 from bot.core.incidents.service import IncidentService
 from bot.core.postmortem.action_items_service import ActionItemService
 from bot.core.postmortem.reader import PostmortemReader
@@ -37,6 +38,7 @@ from bot.deps import Deps
 from bot.slack.app import create_app
 from bot.slack.change_notifier import SlackChangeNotifier
 from bot.slack.notifier import SlackNotifier, make_slack_client
+from bot.slack.people import SlackAdmins, SlackChannelMembers
 from bot.slack.postmortem_publisher import SlackPostmortemPublisher
 from storage.engine import create_engine, create_session_factory
 from storage.unit_of_work import SqlUnitOfWorkFactory
@@ -72,8 +74,20 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     slack = make_slack_client(settings)
     runbooks = load_catalog(settings.runbooks_dir)
     notifier = SlackNotifier(slack, settings=settings, clock=clock)
+    admins = SlackAdmins(
+        slack,
+        user_ids=settings.admin_user_ids,
+        group_ids=settings.admin_group_ids,
+        clock=clock,
+    )
+    members = SlackChannelMembers(slack, clock=clock)
     incidents = IncidentService(
-        uow=uow, notifier=notifier, clock=clock, timebox_of=timebox_lookup(runbooks)
+        uow=uow,
+        notifier=notifier,
+        clock=clock,
+        timebox_of=timebox_lookup(runbooks),
+        permissions=Permissions(admins=admins),
+        members=members,
     )
     phases = PhaseService(
         uow=uow, notifier=notifier, incidents=incidents, catalog=runbooks, clock=clock
@@ -121,7 +135,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         action_items=action_items,
         postmortems=postmortems,
         reminders=reminders,
-        home=HomeService(uow=uow),
+        home=HomeService(uow=uow, members=members),
         changes=changes,
         webhooks=webhooks,
         deliveries=WebhookDeliveryLog(uow=uow, clock=clock),

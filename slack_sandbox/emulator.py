@@ -216,6 +216,16 @@ class SlackEmulator:
             )
             return copy.deepcopy(channel)
 
+    def add_user_group(self, handle: str, *, members: list[str]) -> str:
+        """A user group (`@handle`) with these members; returns its id (S…)."""
+        with self._ws.lock:
+            for user_id in members:
+                self._ws.user(user_id)
+            group_id = self._ws.mint_id("S")
+            self._ws.user_groups[group_id] = list(dict.fromkeys(members))
+            self._ws.log(f"user group @{handle} ({group_id}): {', '.join(members)}")
+            return group_id
+
     def post_user_message(
         self, channel_id: str, user: str, text: str, *, thread_ts: str | None = None
     ) -> str:

@@ -88,6 +88,8 @@ class Workspace:
         self.base_url: str | None = None
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
+        # User groups (subteams, S…): their members' ids, in the order they were added.
+        self.user_groups: dict[str, list[str]] = {}
         self.messages: dict[str, list[Message]] = {}
         self.ephemerals: list[Ephemeral] = []
         self.pins: dict[str, list[Pin]] = {}

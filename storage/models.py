@@ -11,7 +11,16 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Index,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.core.changes.model import Change
@@ -98,6 +107,7 @@ class IncidentRow(SQLModel, table=True):
     phase_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     mitigated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class TimelineEventRow(SQLModel, table=True):

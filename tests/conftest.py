@@ -161,6 +161,7 @@ def complete_incident(new_incident: IncidentBuilder) -> Incident:
         mitigated_at=DECLARED_AT + timedelta(hours=4),
         status=Status.OPEN,
         closed_at=None,
+        private=True,
         severity=Severity.S1,
         category=Category.RELEASE_GATE_ESCAPE,
     )

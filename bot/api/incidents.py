@@ -49,6 +49,7 @@ class OpenIncidentIn(BaseModel):
     description: str | None = Field(default=None, max_length=3000)
     runbook: str = Field(default="default", min_length=1, max_length=100)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=IDEMPOTENCY_KEY_MAX)
+    private: bool = False
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -131,6 +132,7 @@ def routes(deps: Deps) -> list[Route]:
                     description=data.description,
                     runbook=data.runbook,
                     idempotency_key=_declare_key(request, data, delivery),
+                    private=data.private,
                 )
             )
             return JSONResponse(

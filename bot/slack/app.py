@@ -26,6 +26,7 @@ def create_app(settings: Settings, deps: Deps) -> AsyncApp:
         process_before_response=False,
     )
     app.middleware(middleware.provide(deps))
+    app.middleware(middleware.agree_on_channel)
     listeners.register(app, deps)
 
     @app.error

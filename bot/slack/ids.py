@@ -38,6 +38,7 @@ class ActionId(StrEnum):
     REGRESSION_STARTED_AT = "regression_started_at"
     DESCRIPTION = "description"
     RUNBOOK = "runbook"
+    PRIVATE = "private"
     UPDATE_TEXT = "update_text"
     PICK_INCIDENT = "pick_incident"
     # Buttons on the incident card
@@ -85,6 +86,7 @@ class BlockId(StrEnum):
     REGRESSION_STARTED_AT = "regression_started_at"
     DESCRIPTION = "description"
     RUNBOOK = "runbook"
+    PRIVATE = "private"
     UPDATE_TEXT = "update_text"
     PICK_INCIDENT = "pick_incident"
     LEVER_AUTHORIZED_BY = "lever_authorized_by"

@@ -3,6 +3,8 @@
 - `deps`: the services, so handlers can live at module level and a test can pass its own.
 - For a view submission, `values`: the submitted state as a flat `{block_id: value}` (each
   input block holds one element), and `metadata`: the decoded `private_metadata`.
+- `agree_on_channel`: an interaction that names an incident must come from that incident's
+  channel; anything else is refused before a listener runs.
 """
 
 from __future__ import annotations
@@ -11,9 +13,14 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.errors import DomainError, NotAnIncidentChannel
 from bot.deps import Deps
+from bot.slack.channel_agreement import claimed_incidents, is_direct_message, origin_channel
+from bot.slack.guard import report_error
 from bot.slack.payloads import view_values
 
 Next = Callable[[], Awaitable[None]]
@@ -35,6 +42,47 @@ def provide(deps: Deps) -> Middleware:
         await next()
 
     return with_deps
+
+
+class ChannelDisagrees(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "That was not done: it names an incident other than the one of the channel it came "
+            "from. Use the buttons and commands in the incident's own channel."
+        )
+
+
+async def agree_on_channel(
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    ack: AsyncAck,
+    respond: AsyncRespond | None,
+    next: Next,
+) -> None:
+    """Honour a button, select or modal that names an incident only when the channel it came
+    from is that incident's channel (a DM from the bot, or a modal that names no channel,
+    leaves the decision to the permission rule alone)."""
+    if body.get("type") not in ("block_actions", "view_submission"):
+        await next()
+        return
+    view = body.get("view")
+    metadata = _metadata(view.get("private_metadata")) if isinstance(view, dict) else {}
+    claims = claimed_incidents(body, metadata)
+    origin = origin_channel(body, metadata)
+    if len(claims) <= 1 and None not in claims:
+        if not claims or origin is None or is_direct_message(origin):
+            await next()
+            return
+        try:
+            incident = await deps_of(context).incidents.for_channel(origin)
+        except NotAnIncidentChannel:
+            incident = None
+        if incident is not None and incident.number in claims:
+            await next()
+            return
+    await ack()
+    await report_error(ChannelDisagrees(), body=body, respond=respond, client=client)
 
 
 def _metadata(raw: object) -> dict[str, Any]:

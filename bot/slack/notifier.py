@@ -76,7 +76,9 @@ class SlackNotifier:
                 suffix=attempt if attempt > 1 else None,
             )
             try:
-                response = await self._client.conversations_create(name=name, is_private=False)
+                response = await self._client.conversations_create(
+                    name=name, is_private=incident.private
+                )
             except SlackApiError as exc:
                 if _error_code(exc) == "name_taken":
                     continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_sandbox.methods import chat, conversations, files, users, views
+from slack_sandbox.methods import chat, conversations, files, usergroups, users, views
 from slack_sandbox.params import Params
 from slack_sandbox.state import JsonDict
 from slack_sandbox.workspace import Workspace
@@ -16,6 +16,7 @@ METHODS: dict[str, Handler] = {
     "users.info": users.info,
     "users.list": users.list_users,
     "users.conversations": conversations.user_conversations,
+    "usergroups.users.list": usergroups.users_list,
     "conversations.create": conversations.create,
     "conversations.invite": conversations.invite,
     "conversations.info": conversations.info,

@@ -203,7 +203,7 @@ async def test_an_incident_runs_through_every_form_to_a_posted_postmortem(
 
     # -- action items ----------------------------------------------------------------------
     items = [
-        ("Re-index the corpus on every update", "code", BOB, {}),
+        ("Re-index the corpus on every update", "code", CAROL, {}),
         ("Add 50 known legal question pairs as regression cases", "eval_set", None, {}),
         ("Alert when mean retrieval relevance drops below 0.72", "gate", None, {}),
         (

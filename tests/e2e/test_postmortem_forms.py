@@ -218,7 +218,7 @@ async def test_done_needs_an_artefact_and_a_calibration_its_record(app: Rehearsa
     incident = await declare(app)
     channel, number = incident.channel_id or "", incident.number or 0
     view = await form(app, "action Calibrate the refusal judge", channel)
-    await submit(app, view, {"category": "calibration", "due": DUE})
+    await submit(app, view, {"category": "calibration", "due": DUE, "owner_id": BOB})
     [item] = (await app.runtime.deps.postmortems.analysis_of(number)).action_items
     assert item.calibration is None  # allowed while it is planned
 

@@ -4,7 +4,9 @@ words after `ai-incident db upgrade` (revision 0006)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Connection
 
@@ -13,6 +15,17 @@ from bot.core.timeline import TimelineEvent, TimelineKind
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import alembic_config, upgrade
 from storage.unit_of_work import SqlUnitOfWorkFactory
+
+_INCIDENT_AT_0005 = sa.table(
+    "incident",
+    sa.column("title"),
+    sa.column("severity"),
+    sa.column("category"),
+    sa.column("phase"),
+    sa.column("status"),
+    sa.column("runbook"),
+    sa.column("declared_at", sa.DateTime(timezone=True)),
+)
 
 IncidentBuilder = Callable[..., Incident]
 EventBuilder = Callable[..., TimelineEvent]
@@ -40,8 +53,24 @@ async def test_summaries_with_slack_markup_become_plain_words_naming_people(
     engine = create_engine(database_url)
     uow = SqlUnitOfWorkFactory(create_session_factory(engine))
     try:
+        # The incident as revision 0005 stored it: today's model has columns it did not have.
+        incident = new_incident()
+        async with engine.begin() as connection:
+            inserted: sa.CursorResult[Any] = await connection.execute(
+                sa.insert(_INCIDENT_AT_0005)
+                .values(
+                    title=incident.title,
+                    severity=incident.severity.value,
+                    category=incident.category.value,
+                    phase=incident.phase,
+                    status=incident.status.value,
+                    runbook=incident.runbook,
+                    declared_at=incident.declared_at,
+                )
+                .returning(sa.column("number"))
+            )
+            number = inserted.scalar_one()
         async with uow() as tx:
-            number = (await tx.incidents.add(incident=new_incident())).number or 0
             for kind, summary in [
                 (TimelineKind.ROLE, "<@U0BOB> is comms (was <@U0ALICE>)"),
                 (TimelineKind.STATUS, "Incident declared: Q&A <answers> drift"),

@@ -107,6 +107,9 @@ class Incident(BaseModel):
     phase_started_at: datetime | None = None
     mitigated_at: datetime | None = None
     closed_at: datetime | None = None
+    # A private incident lives in a private channel, is not announced, and only the members
+    # of its channel see it in lists.
+    private: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -139,6 +142,7 @@ class DeclareInput(BaseModel):
     reporter_id: str | None = None
     # Same key, same incident: a double-clicked modal or a retried API call declares once.
     idempotency_key: str | None = None
+    private: bool = False
 
     @field_validator("title", mode="before")
     @classmethod

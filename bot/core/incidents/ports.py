@@ -63,3 +63,16 @@ class Notifier(Protocol):
     async def fetch_message(self, *, channel_id: str, ts: str) -> SlackMessage | None:
         """The message at (channel, ts), top-level or in a thread; None when it is gone."""
         ...
+
+
+class ChannelMembers(Protocol):
+    """Who is in a channel (a private incident is shown only to the members of its channel)."""
+
+    async def is_member(self, *, channel_id: str, user_id: str) -> bool: ...
+
+
+class NoMembers:
+    """Nobody is known to be in any channel: private incidents stay hidden from every list."""
+
+    async def is_member(self, *, channel_id: str, user_id: str) -> bool:
+        return False

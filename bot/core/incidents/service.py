@@ -24,7 +24,13 @@ from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import DeclareInput, Incident, Role, Severity
 from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
-from bot.core.incidents.ports import Notifier
+from bot.core.incidents.permissions import (
+    Permissions,
+    Steering,
+    require_steering,
+    visible_to,
+)
+from bot.core.incidents.ports import ChannelMembers, NoMembers, Notifier
 from bot.core.postmortem.analysis import ActionStatus
 from bot.core.timeline import TimelineEvent, TimelineKind, person
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -44,6 +50,8 @@ class IncidentService:
     on_provisioned: list[Callable[[Incident], Awaitable[None]]] = field(default_factory=list)
     # The current phase's timebox for the card; the runbook catalogue knows it (wired at start).
     timebox_of: Callable[[Incident], int | None] = lambda incident: None
+    permissions: Permissions = field(default_factory=Permissions)
+    members: ChannelMembers = field(default_factory=NoMembers)
     _card_locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
 
     # -- reading ---------------------------------------------------------------------------
@@ -62,9 +70,11 @@ class IncidentService:
             raise IncidentNotFound(number)
         return incident
 
-    async def list_open(self) -> list[Incident]:
+    async def list_open(self, *, viewer: str | None = None) -> list[Incident]:
+        """Open incidents; given a viewer, without the private ones they are not in."""
         async with self.uow() as tx:
-            return await tx.incidents.list_open()
+            incidents = await tx.incidents.list_open()
+        return incidents if viewer is None else await visible_to(viewer, incidents, self.members)
 
     async def card(self, number: int) -> IncidentCard:
         """The facts the incident card shows, read fresh."""
@@ -114,6 +124,7 @@ class IncidentService:
                         commander_id=data.reporter_id,
                         regression_started_at=data.regression_started_at,
                         declare_key=data.idempotency_key,
+                        private=data.private,
                         declared_at=now,
                         phase_started_at=now,
                     )
@@ -191,7 +202,8 @@ class IncidentService:
                 "Incident card posted and pinned",
                 details={"event": "card_posted", "ts": card_ts},
             )
-            await self.notifier.announce(incident=incident)
+            if not incident.private:
+                await self.notifier.announce(incident=incident)
             for hook in self.on_provisioned:
                 try:
                     await hook(incident)
@@ -227,8 +239,11 @@ class IncidentService:
     async def assign_role(
         self, *, channel_id: str, role: Role, user_id: str, actor: str
     ) -> Incident:
+        who = await self.permissions.actor(actor) if role is Role.COMMANDER else None
         async with self.uow() as tx:
             incident = await self._open_incident_in(tx, channel_id)
+            if who is not None:
+                require_steering(incident, who, Steering.HAND_OVER_COMMAND)
             previous = incident.role_holder(role)
             replaced = previous if previous != user_id else None
             incident.assign_role(role, user_id)
@@ -255,8 +270,10 @@ class IncidentService:
         return incident
 
     async def set_severity(self, *, channel_id: str, severity: Severity, actor: str) -> Incident:
+        who = await self.permissions.actor(actor)
         async with self.uow() as tx:
             incident = await self._open_incident_in(tx, channel_id)
+            require_steering(incident, who, Steering.CHANGE_SEVERITY)
             previous = incident.severity
             if previous is severity:
                 return incident

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.core.clock import Clock
 from bot.core.errors import IncidentClosed, IncidentNotFound
 from bot.core.incidents.model import Incident
+from bot.core.incidents.permissions import ItemChange, require_item
 from bot.core.incidents.ports import Notifier
 from bot.core.incidents.service import IncidentService
 from bot.core.postmortem.analysis import ActionItem, ActionStatus
@@ -74,13 +75,19 @@ class ActionItemService:
     async def edit_action(
         self, *, number: int, item_id: int, actor: str, form: ActionItemInput
     ) -> NumberedItem:
-        return await self._change_action(number, item_id, form.edited, open_only=True)
+        return await self._change_action(
+            number, item_id, form.edited, actor=actor, rule=ItemChange.EDIT, open_only=True
+        )
 
     async def assign_action(
         self, *, number: int, item_id: int, owner_id: str, actor: str
     ) -> NumberedItem:
         changed = await self._change_action(
-            number, item_id, lambda item: item.model_copy(update={"owner_id": owner_id})
+            number,
+            item_id,
+            lambda item: item.model_copy(update={"owner_id": owner_id}),
+            actor=actor,
+            rule=ItemChange.REASSIGN,
         )
         if changed.incident.channel_id:
             await self.notifier.post_notice(
@@ -115,7 +122,9 @@ class ActionItemService:
             return done.done(item, now=now)
 
         try:
-            changed = await self._change_action(number, item_id, complete, once=once)
+            changed = await self._change_action(
+                number, item_id, complete, actor=actor, rule=ItemChange.COMPLETE, once=once
+            )
         except Repeated:
             return None
         if changed.incident.channel_id:
@@ -133,7 +142,11 @@ class ActionItemService:
 
     async def drop_action(self, *, number: int, item_id: int, actor: str) -> NumberedItem:
         changed = await self._change_action(
-            number, item_id, lambda item: item.model_copy(update={"status": ActionStatus.DROPPED})
+            number,
+            item_id,
+            lambda item: item.model_copy(update={"status": ActionStatus.DROPPED}),
+            actor=actor,
+            rule=ItemChange.DROP,
         )
         if changed.incident.channel_id:
             await self.notifier.post_notice(
@@ -153,9 +166,12 @@ class ActionItemService:
         item_id: int,
         change: Callable[[ActionItem], ActionItem],
         *,
+        actor: str,
+        rule: ItemChange,
         open_only: bool = False,
         once: str | None = None,
     ) -> NumberedItem:
+        who = await self.incidents.permissions.actor(actor)
         async with self.reader.uow() as tx:
             incident = await tx.incidents.get(number=number)
             if incident is None:
@@ -167,6 +183,7 @@ class ActionItemService:
             item = await tx.action_items.get(incident_number=number, item_id=item_id)
             if item is None:
                 raise RecordNotFound(f"Incident #{number} has no such action item any more.")
+            require_item(incident, item, who, rule)
             updated = change(item)
             await tx.action_items.save(incident_number=number, item=updated)
             items = await tx.action_items.list_for(incident_number=number)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.core.clock import Clock
 from bot.core.errors import DomainError, IncidentClosed, IncidentNotFound
 from bot.core.incidents.model import Incident, Status
+from bot.core.incidents.permissions import Steering, require_steering
 from bot.core.incidents.ports import Notifier
 from bot.core.incidents.service import IncidentService
 from bot.core.postmortem import CloseOverride, Flag, Postmortem, blocking, review
@@ -100,6 +101,7 @@ class PostmortemService:
         the process die in between, the records are all there and `document()` compiles the
         postmortem from them on request."""
         now = self.clock.now()
+        who = await self.incidents.permissions.actor(actor)
         async with self.reader.uow() as tx:
             incident = await tx.incidents.get(number=number)
             if incident is None:
@@ -108,12 +110,15 @@ class PostmortemService:
                 return None
             if not incident.is_open:
                 raise IncidentClosed(number)
+            require_steering(incident, who, Steering.CLOSE)
             analysis = await load_analysis(tx, incident)
             resolution = form.resolution()
             closing_draft = analysis.draft().model_copy(update={"resolution": resolution})
             flags = blocking(review(closing_draft))
             if flags and not close_anyway:
                 raise BlockingFlagsOpen(flags)
+            if flags:
+                require_steering(incident, who, Steering.CLOSE_ANYWAY)
             if flags:
                 override = CloseOverride(
                     by=actor, at=now, flags=[f.code for f in flags], reason=_clean(reason)

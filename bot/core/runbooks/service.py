@@ -14,6 +14,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.errors import IncidentClosed, InvalidInput, NotAnIncidentChannel
 from bot.core.events import Notice
 from bot.core.incidents.model import Incident
+from bot.core.incidents.permissions import Steering, require_steering
 from bot.core.incidents.service import IncidentService
 from bot.core.runbooks.model import ChecklistItem, Runbook, RunbookCatalog, RunbookPhase
 from bot.core.runbooks.notices import LeverPulled
@@ -197,6 +198,7 @@ class PhaseService:
         """Move to the next phase (target None) or to a named one. Open required items of the
         phase being left refuse the move unless forced; a forced move records who did it."""
         now = self.clock.now()
+        who = await self.incidents.permissions.actor(actor) if force else None
         async with self.uow() as tx:
             incident = await self._open_incident(tx, channel_id)
             number = incident.number or 0
@@ -217,10 +219,12 @@ class PhaseService:
             entries = await tx.phases.entries(incident_number=number, phase=leaving.name)
             run = await self._latest_run(tx, number, leaving.name)
             open_items = ChecklistView(incident, runbook, leaving, run, entries).open_required
-            if open_items and not force:
+            if open_items and who is None:
                 return AdvanceOutcome(
                     advanced=False, target=destination.name, open_items=open_items
                 )
+            if open_items and who is not None:
+                require_steering(incident, who, Steering.ADVANCE_ANYWAY)
             run.ended_at = now
             run.left_by_override = actor if open_items else None
             await tx.phases.save(run=run)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    CheckboxesElement,
     DateTimePickerElement,
     InputBlock,
     PlainTextInputElement,
@@ -18,6 +19,8 @@ from bot.slack.forms.errors import shown_under
 from bot.slack.forms.state import DeclareState
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.messages.format import options, truncate
+
+PRIVATE = "private"
 
 _CATEGORY_HELP = {
     Category.USER_VISIBLE_REGRESSION: "complaints, escalations, support volume",
@@ -115,6 +118,15 @@ def build(
                     action_id=ActionId.DESCRIPTION, multiline=True, max_length=3000
                 ),
             ),
+            InputBlock(
+                block_id=BlockId.PRIVATE,
+                label="Visibility",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=ActionId.PRIVATE, options=options([(PRIVATE, "Private")])
+                ),
+                hint="A private channel, no announcement, and hidden from everyone not in it.",
+            ),
         ],
     )
 
@@ -136,6 +148,7 @@ def read(values: Mapping[str, Any]) -> dict[str, object]:
     """The typed-in declaration, as the raw values DeclareInput validates."""
     raw: dict[str, object] = {block.value: values.get(block) for block in _INPUTS}
     raw["runbook"] = raw["runbook"] or "default"
+    raw["private"] = PRIVATE in (values.get(BlockId.PRIVATE) or [])
     return raw
 
 

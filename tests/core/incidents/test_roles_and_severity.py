@@ -39,7 +39,7 @@ async def test_a_new_severity_is_recorded_said_and_shown_and_the_same_one_change
     core = Core()
     channel = Core.channel_of(await core.declare(severity=Severity.S2))
     core.slack.forget()
-    await core.incidents.set_severity(channel_id=channel, severity=Severity.S1, actor=BOB)
+    await core.incidents.set_severity(channel_id=channel, severity=Severity.S1, actor=ALICE)
     assert core.storage.incident(1).severity is Severity.S1
     change = core.storage.timeline(1)[-1]
     assert change.kind is TimelineKind.SEVERITY
@@ -47,7 +47,7 @@ async def test_a_new_severity_is_recorded_said_and_shown_and_the_same_one_change
     assert core.slack.methods() == ["post_notice", "update_card"]
     core.slack.forget()
     lines = len(core.storage.timeline(1))
-    await core.incidents.set_severity(channel_id=channel, severity=Severity.S1, actor=BOB)
+    await core.incidents.set_severity(channel_id=channel, severity=Severity.S1, actor=ALICE)
     assert core.slack.calls == [] and len(core.storage.timeline(1)) == lines
 
 

@@ -75,11 +75,11 @@ async def test_a_forced_move_records_who_pushed_past_which_items() -> None:
     core = Core()
     channel = Core.channel_of(await core.declare())
     outcome = await core.phases.advance(
-        channel_id=channel, target="mitigate", actor=BOB, force=True
+        channel_id=channel, target="mitigate", actor=ALICE, force=True
     )
     assert outcome.advanced and outcome.target == "mitigate"
     left, _ = await core.phases.runs(1)
-    assert left.left_by_override == BOB
+    assert left.left_by_override == ALICE
     moved = core.storage.timeline(1)[-1]
     assert moved.kind is TimelineKind.PHASE and moved.details["override"] is True
     assert moved.details["open_items"] == [i.id for i in phase("triage").required_items]
@@ -95,7 +95,7 @@ async def test_moving_to_the_phase_the_incident_is_in_is_refused() -> None:
 async def test_confirming_every_exit_criterion_marks_the_incident_mitigated_and_back() -> None:
     core = Core()
     channel = Core.channel_of(await core.declare())
-    await core.phases.advance(channel_id=channel, target="mitigate", actor=BOB, force=True)
+    await core.phases.advance(channel_id=channel, target="mitigate", actor=ALICE, force=True)
     criteria = phase("mitigate").exit_criteria
     assert criteria
     for criterion in criteria:

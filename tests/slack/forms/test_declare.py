@@ -64,3 +64,15 @@ def test_a_problem_without_an_input_of_its_own_still_reaches_the_person() -> Non
     shown = declare.errors({"title": "Give it a title.", "reporter_id": "Unknown user."})
 
     assert shown == {"title": "Give it a title. reporter_id: Unknown user."}
+
+
+@pytest.mark.parametrize(("ticked", "private"), [([declare.PRIVATE], True), ([], False)])
+def test_the_private_box_makes_the_declaration_private(ticked: list[str], private: bool) -> None:
+    values = fill(
+        declare.build(title="Refusals spiked", origin_channel_id=None),
+        {"category": "silent_drift", "private": ticked},
+    )
+
+    declared = DeclareInput.model_validate(declare.read(values), context={"now": NOW})
+
+    assert declared.private is private

@@ -30,7 +30,7 @@ async def open_declare_form(
 async def list_open(
     inv: Invocation, deps: Deps, respond: AsyncRespond, client: AsyncWebClient
 ) -> None:
-    incidents = await deps.incidents.list_open()
+    incidents = await deps.incidents.list_open(viewer=inv.user_id)
     if not incidents:
         await respond(text="No open incidents. Declare one with `/ai-incident open <title>`.")
         return

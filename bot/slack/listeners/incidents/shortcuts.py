@@ -80,7 +80,7 @@ async def on_shortcut(
     opened = await client.views_open(
         trigger_id=body["trigger_id"], view=loading_modal("Add to timeline")
     )
-    incidents = await deps.incidents.list_open()
+    incidents = await deps.incidents.list_open(viewer=user_id)
     await client.views_update(
         view_id=opened["view"]["id"],
         view=pick_incident_form.build(incidents, message=message),
