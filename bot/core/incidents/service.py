@@ -27,6 +27,7 @@ from bot.core.incidents.notices import RoleAssigned, SeverityChanged, Stakeholde
 from bot.core.incidents.permissions import (
     Permissions,
     Steering,
+    may_see,
     require_steering,
     visible_to,
 )
@@ -67,6 +68,14 @@ class IncidentService:
         async with self.uow() as tx:
             incident = await tx.incidents.get(number=number)
         if incident is None:
+            raise IncidentNotFound(number)
+        return incident
+
+    async def get_for(self, number: int, *, viewer: str) -> Incident:
+        """The incident, as long as `viewer` may see it: a private one that they are not in
+        answers as if it did not exist, so a forged number reveals nothing."""
+        incident = await self.get(number)
+        if not await may_see(incident, viewer, self.members):
             raise IncidentNotFound(number)
         return incident
 

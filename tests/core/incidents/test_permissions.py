@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.errors import IncidentNotFound
 from bot.core.incidents.model import Category, DeclareInput, Role, Severity
 from bot.core.incidents.permissions import NotPermitted, Permissions
 from bot.core.postmortem.analysis import ActionCategory, ActionStatus
@@ -150,3 +151,32 @@ async def test_an_unowned_item_is_anyones_to_take_but_an_owned_one_is_not() -> N
         await core.action_items.take_action(number=1, item_id=unowned, actor=BOB)
     [item] = (await core.postmortems.analysis_of(1)).action_items
     assert item.owner_id == CAROL
+
+
+class ChannelRoster:
+    """Who is in which channel, as Slack's conversations.members would say."""
+
+    def __init__(self, members: dict[str, set[str]]) -> None:
+        self.members = members
+
+    async def is_member(self, *, channel_id: str, user_id: str) -> bool:
+        return user_id in self.members.get(channel_id, set())
+
+
+async def test_a_private_incident_is_not_handed_to_someone_outside_its_channel() -> None:
+    core = Core()
+    incident, _ = await core.incidents.declare(
+        DeclareInput(
+            title="Leaked prompts in a private deployment",
+            severity=Severity.S1,
+            category=Category.USER_VISIBLE_REGRESSION,
+            reporter_id=ALICE,
+            private=True,
+        )
+    )
+    assert incident.number is not None and incident.channel_id is not None
+    core.incidents.members = ChannelRoster({incident.channel_id: {ALICE}})
+
+    assert (await core.incidents.get_for(incident.number, viewer=ALICE)).private
+    with pytest.raises(IncidentNotFound):
+        await core.incidents.get_for(incident.number, viewer=BOB)

@@ -87,7 +87,7 @@ async def on_pick_incident(
         return
     await ack()
     state = PinMessageState.model_validate(context["metadata"])
-    incident = await deps.incidents.get(picked.number)
+    incident = await deps.incidents.get_for(picked.number, viewer=body["user"]["id"])
     await add_message_to_incident(
         deps, client, incident=incident, message=state.message(), user_id=body["user"]["id"]
     )
