@@ -3,6 +3,12 @@
 These are the Jinja filters the postmortem template uses (see `FILTERS`), kept as plain
 functions so a team writing its own template gets the same wording for free, and so the JSON
 form can hold raw values (ISO times, seconds) while the Markdown shows readable ones.
+
+People's words reach the Markdown through `markdown_text`, which the renderer applies to every
+value a template prints (its `finalize`), so a team's own template is as safe as ours: a title
+cannot forge a heading, a description cannot carry raw HTML. Filters that write Markdown
+themselves (a link, a table cell, a Mermaid label) escape their input and return `Markdown`,
+which is printed as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +19,47 @@ from datetime import UTC, datetime
 from typing import Any
 
 NOT_RECORDED = "_not recorded_"
+
+
+class Markdown(str):
+    """Text already written as Markdown, with any people's words in it escaped."""
+
+    __slots__ = ()
+
+
+# `&` that does not already start a character reference: escaping is idempotent, so a value
+# printed through a macro and then again is not escaped twice.
+_BARE_AMPERSAND = re.compile(
+    r"&(?!(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)"
+)
+# What makes a line a block of its own at its start: a heading, a list item, a setext
+# underline or thematic break, a code fence, a table row (`>`, a quote, is an entity by then).
+# The mark's first character gets a backslash; an ordered list's `1.` gets it before the dot,
+# since a backslash before a digit would show.
+_BLOCK_START = re.compile(
+    r"^([ \t]*)(?=#{1,6}(?:[ \t]|$)|[-+*](?:[ \t]|$)|[-=*_][-=*_ \t]*$|```|~~~|\|)",
+    re.MULTILINE,
+)
+_ORDERED_MARK = re.compile(r"^([ \t]*\d{1,9})([.)])(?=[ \t]|$)", re.MULTILINE)
+
+
+def _inline(text: str) -> str:
+    return _BARE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_text(value: Any) -> Any:
+    """People's words as Markdown shows them: `<script>` as text, and no line of theirs
+    starting a heading, a list, a fence or a table. Markdown and non-strings pass unchanged."""
+    if not isinstance(value, str) or isinstance(value, Markdown):
+        return value
+    text = _inline(value.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _ORDERED_MARK.sub(r"\1\\\2", text)
+    return _BLOCK_START.sub(lambda found: found[1] + "\\", text)
+
+
+def oneline(value: Any) -> str:
+    """A value on one line, for a heading: line breaks folded into spaces."""
+    return " ".join(str(value).split())
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -98,20 +145,24 @@ def count(value: int | None) -> str:
     return NOT_RECORDED if value is None else f"{value:,}"
 
 
-def cell(value: Any) -> str:
+def cell(value: Any) -> Markdown:
     """A Markdown table cell: pipes escaped and line breaks kept, so no value breaks the row."""
-    text = show(value)
-    text = str(text).replace("\\|", "|").replace("|", "\\|")
-    return "<br>".join(line.strip() for line in text.strip().splitlines()) or NOT_RECORDED
+    text = _inline(str(show(value)))
+    text = text.replace("\\|", "|").replace("|", "\\|")
+    lines = (line.strip() for line in text.strip().splitlines())
+    return Markdown("<br>".join(lines) or NOT_RECORDED)
 
 
-def link(url: str | None, text: str | None = None) -> str:
+_URL_ESCAPES = str.maketrans({" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"})
+
+
+def link(url: str | None, text: str | None = None) -> Any:
     """A Markdown link that survives parentheses and spaces in the address."""
     if not url:
         return NOT_RECORDED if text is None else text
-    safe = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-    label = (text or url).replace("[", "\\[").replace("]", "\\]")
-    return f"[{label}]({safe})"
+    safe = url.translate(_URL_ESCAPES)
+    label = _inline(" ".join((text or url).split())).replace("[", "\\[").replace("]", "\\]")
+    return Markdown(f"[{label}]({safe})")
 
 
 # Mermaid's timeline grammar: a period is `[^#:\n]+`, an event ends at ": " and `#` or `%%`
@@ -134,7 +185,7 @@ _COLON_BREAK = re.compile(r":(?=\s|$)")
 _PERCENTS = re.compile(r"%{2,}")
 
 
-def mermaid(value: Any, limit: int = 80) -> str:
+def mermaid(value: Any, limit: int = 80) -> Markdown:
     """Text safe inside a Mermaid timeline entry, shortened to `limit` characters."""
     text = str(value).translate(_MERMAID_REPLACEMENTS)
     text = _PERCENTS.sub("%", _COLON_BREAK.sub(" -", text))
@@ -142,11 +193,11 @@ def mermaid(value: Any, limit: int = 80) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     # A period label may not contain a colon at all.
-    return text or "-"
+    return Markdown(text or "-")
 
 
-def mermaid_period(value: str) -> str:
-    return mermaid(value).replace(":", "h")
+def mermaid_period(value: str) -> Markdown:
+    return Markdown(mermaid(value).replace(":", "h"))
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
@@ -159,6 +210,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "percent": percent,
     "count": count,
     "cell": cell,
+    "oneline": oneline,
     "link": link,
     "mermaid": mermaid,
     "mermaid_period": mermaid_period,

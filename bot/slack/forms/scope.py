@@ -95,7 +95,7 @@ def build(incident: Incident, rows: Sequence[SliceImpact], *, contradiction: str
         blocks.append(context_block(f"…and {len(rows) - MAX_LISTED_ROWS} more rows."))
     if contradiction:
         blocks.append(DividerBlock())
-        blocks.append(SectionBlock(text=truncate(f":warning: {contradiction}", 3000)))
+        blocks.append(SectionBlock(text=truncate(f":warning: {escape(contradiction)}", 3000)))
     blocks.append(
         ActionsBlock(
             block_id="scope.add",

@@ -18,6 +18,7 @@ from bot.slack.forms.errors import shown_under
 from bot.slack.forms.state import IncidentState
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.messages.format import truncate
+from bot.slack.messages.mrkdwn import escape
 
 
 def build(incident: Incident) -> View:
@@ -32,7 +33,7 @@ def build(incident: Incident) -> View:
             incident_number=incident.number, channel_id=incident.channel_id
         ).encode(),
         blocks=[
-            SectionBlock(text=truncate(f"*#{incident.number} {incident.title}*", 3000)),
+            SectionBlock(text=truncate(f"*#{incident.number} {escape(incident.title)}*", 3000)),
             InputBlock(
                 block_id=BlockId.UPDATE_TEXT,
                 label="Update",

@@ -211,7 +211,7 @@ def digest_blocks(
 
 
 def live_changes_text(incident: Incident, changes: Sequence[Change]) -> str:
-    first = change_headline(changes[0]) if changes else ""
+    first = escape(change_headline(changes[0])) if changes else ""
     more = f" (+{len(changes) - 1} more)" if len(changes) > 1 else ""
     return truncate(
         f"{_plural(len(changes), 'change')} on the timeline of #{incident.number}: {first}{more}",

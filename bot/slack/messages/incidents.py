@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -32,9 +33,23 @@ _SEVERITY_ICON = {
 def card_text(incident: Incident) -> str:
     """The notification/fallback text of the card."""
     return (
-        f"Incident #{incident.number}: {incident.title} — {incident.severity.value}, "
+        f"Incident #{incident.number}: {escape(incident.title)} — {incident.severity.value}, "
         f"{incident.status.value}, phase {incident.phase}"
     )
+
+
+MAX_LISTED = 50  # `list` answers in one message; the rest are counted
+
+
+def open_incidents_text(incidents: Sequence[Incident]) -> str:
+    """What `list` answers: one line per open incident."""
+    lines = [
+        f"• *#{i.number}* {escape(i.title)} — {i.severity.value}, {i.phase}"
+        + (f" — <#{i.channel_id}>" if i.channel_id else "")
+        for i in incidents[:MAX_LISTED]
+    ]
+    more = f"\n…and {len(incidents) - MAX_LISTED} more." if len(incidents) > MAX_LISTED else ""
+    return f"*Open incidents ({len(incidents)})*\n" + "\n".join(lines) + more
 
 
 def card_blocks(card: IncidentCard, *, now: datetime) -> list[Block]:

@@ -84,7 +84,7 @@ def action_assigned_text(notice: ActionAssigned) -> str:
 def action_completed_text(notice: ActionCompleted) -> str:
     return (
         f":white_check_mark: <@{notice.actor}> completed action #{notice.position} of "
-        f"#{notice.number}: {escape(notice.title)} — artefact: {notice.artefact_url}"
+        f"#{notice.number}: {escape(notice.title)} — artefact: {escape(notice.artefact_url or '')}"
     )
 
 

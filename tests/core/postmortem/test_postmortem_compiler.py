@@ -290,7 +290,7 @@ def test_a_template_that_does_not_parse_falls_back_and_says_why(
 
     assert postmortem.markdown == compile_postmortem(legal_rag_draft, now=NOW).markdown
     assert postmortem.template_problem is not None
-    assert postmortem.template_problem.startswith(f"{template} line ")
+    assert postmortem.template_problem.startswith("postmortem.md.j2 line ")
     assert "TemplateSyntaxError" in postmortem.template_problem
 
 
@@ -304,7 +304,7 @@ def test_a_template_that_fails_to_render_falls_back_and_names_the_line(
 
     assert "## Root cause" in postmortem.markdown
     assert postmortem.template_problem is not None
-    assert postmortem.template_problem.startswith(f"{template} line 3: UndefinedError:")
+    assert postmortem.template_problem.startswith("postmortem.md.j2 line 3: UndefinedError:")
     assert "owner_handle" in postmortem.template_problem
 
 

@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.slack.forms import declare as declare_form
 from bot.slack.forms import update as update_form
 from bot.slack.listeners.command_registry import Invocation
-from bot.slack.messages.incidents import card_blocks, card_text
+from bot.slack.messages.incidents import card_blocks, card_text, open_incidents_text
 from bot.slack.payloads import user_mentions
 
 
@@ -34,13 +34,7 @@ async def list_open(
     if not incidents:
         await respond(text="No open incidents. Declare one with `/ai-incident open <title>`.")
         return
-    lines = [
-        f"• *#{i.number}* {i.title} — {i.severity.value}, {i.phase}"
-        + (f" — <#{i.channel_id}>" if i.channel_id else "")
-        for i in incidents[:50]
-    ]
-    more = f"\n…and {len(incidents) - 50} more." if len(incidents) > 50 else ""
-    await respond(text=f"*Open incidents ({len(incidents)})*\n" + "\n".join(lines) + more)
+    await respond(text=open_incidents_text(incidents))
 
 
 async def status(
