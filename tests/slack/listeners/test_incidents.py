@@ -66,7 +66,7 @@ async def test_a_message_without_a_picked_incident_is_answered_inside_the_modal(
 async def test_a_picked_incident_gets_the_message_the_shortcut_carried() -> None:
     recorder = Recorder()
     deps = fake_deps(recorder)
-    deps.incidents.get = recorder.mock("get", an_incident())
+    deps.incidents.get_for = recorder.mock("get_for", an_incident())
     deps.incidents.add_message = recorder.mock("add_message", True)
     view = submitted(pick_incident.build([an_incident()], message=NOTE), {"pick_incident": "7"})
 
@@ -74,8 +74,8 @@ async def test_a_picked_incident_gets_the_message_the_shortcut_carried() -> None
         recorder.mock("ack"), {"user": USER}, AsyncMock(), context_for(deps, view)
     )
 
-    assert recorder.calls == ["ack", "get", "add_message"]
-    deps.incidents.get.assert_awaited_once_with(7)
+    assert recorder.calls == ["ack", "get_for", "add_message"]
+    deps.incidents.get_for.assert_awaited_once_with(7, viewer=USER["id"])
     assert deps.incidents.add_message.await_args.kwargs["message"] == NOTE
 
 
