@@ -21,7 +21,8 @@ from slack_bolt.async_app import AsyncApp
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.slack.envelope import MalformedPayload, check_envelope
+from bot.slack.envelope import check_envelope
+from bot.slack.payloads import MalformedPayload
 
 log = logging.getLogger(__name__)
 

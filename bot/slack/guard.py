@@ -4,7 +4,8 @@ Every listener is registered through `guarded`. Bolt's own error path cannot be 
 `ack()`: when a listener raises after acknowledging, Bolt may lose the acknowledgement and
 answer Slack late (a race in its asyncio runner), so the person would see a failure even though
 their request was accepted. Catching here keeps the ack intact and still reports the error —
-domain errors as themselves, anything else as a reference to give an admin, never a traceback.
+domain errors as themselves, a forged button or form value (MalformedPayload) as not this bot's,
+anything else as a reference to give an admin, never a traceback.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import DomainError
+from bot.slack.payloads import MalformedPayload
 
 log = logging.getLogger(__name__)
 
 # Where Slack's response_urls point. The Web API's own host is trusted too: it is Slack's, or in
 # the sandbox the emulator's, which serves both.
 SLACK_HOOKS = ("https", "hooks.slack.com")
+NOT_FROM_THIS_BOT = (
+    ":warning: That request did not come from a message or form of this bot; nothing was done."
+)
 
 Listener = Callable[..., Awaitable[None]]
 
@@ -51,6 +56,10 @@ def guarded(listener: Listener) -> Callable[[AsyncArgs], Awaitable[None]]:
 def error_text(error: Exception) -> str:
     if isinstance(error, DomainError):
         return f":warning: {error.message}"
+    if isinstance(error, MalformedPayload):
+        # The sender's doing, not a bug of ours: worth a line, not a traceback.
+        log.warning("refused a request not from this bot: %s", error.reason)
+        return NOT_FROM_THIS_BOT
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error (ref %s)", reference, exc_info=error)
     return (
