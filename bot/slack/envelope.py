@@ -81,6 +81,7 @@ class Action(_Shape):
 
 
 class Container(_Shape):
+    type: Text | None = None
     channel_id: Text | None = None
     message_ts: Ts | None = None
     view_id: Text | None = None
@@ -110,6 +111,13 @@ class BlockActions(_Interaction):
     container: Container = Container()
     message: Message = Message()
     view: View | None = None
+
+    @model_validator(mode="after")
+    def _a_message_says_where_to_answer(self) -> BlockActions:
+        # Listeners answer a click in a message through its response_url.
+        if self.container.type == "message" and self.response_url is None:
+            raise ValueError("a click in a message comes with its response_url")
+        return self
 
 
 class ViewSubmission(_Interaction):

@@ -15,13 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.errors import SlackApiError
 
 from bot.demo.rehearsal import Rehearsal
+from bot.slack.guard import NOT_FROM_THIS_BOT
+from bot.slack.ids import ActionId, CallbackId
 from slack_sandbox import SlackEmulator
-from tests.rig import Strictness, sqlite_file_url, strict_rehearsal
+from tests.rig import Declare, Strictness, sqlite_file_url, strict_rehearsal
 from tests.slack.hostile_requests import (
     DROP,
     HOSTILE_VALUES,
@@ -150,3 +153,60 @@ def test_no_signed_slack_request_gets_a_5xx_or_a_traceback(tmp_path: Path) -> No
     finally:
         loop.run_until_complete(running.__aexit__(None, None, None))
         loop.close()
+
+
+# A click on an item's "Done" and a submitted stakeholder update: both act on the incident
+# their button value or modal state names.
+_FORGED_ON = {str(ActionId.ACTION_ITEM_DONE), str(CallbackId.UPDATE_MODAL)}
+
+
+def _names(request: Request) -> str:
+    if request.surface == "block_actions":
+        return str(request.body["actions"][0]["action_id"])
+    return str((request.body.get("view") or {}).get("callback_id"))
+
+
+@pytest.mark.parametrize(
+    ("surface", "path", "forged"),
+    [
+        ("block_actions", ("actions", 0, "value"), "7:not-an-item"),
+        ("block_actions", ("actions", 0, "value"), str(2**40)),
+        ("view_submission", ("view", "private_metadata", "incident_number"), 2**70),
+        ("view_submission", ("view", "private_metadata"), "not the state this bot wrote"),
+    ],
+)
+async def test_a_forged_value_of_the_bot_is_answered_as_not_the_bots(
+    rig: Rehearsal,
+    declare: Declare,
+    caplog: pytest.LogCaptureFixture,
+    surface: str,
+    path: tuple[str | int, ...],
+    forged: Any,
+) -> None:
+    incident = await declare()
+    assert incident.number is not None and incident.channel_id is not None
+    scene = Scene(
+        incident_number=incident.number,
+        channel_id=incident.channel_id,
+        user_id="U0ALICE",
+        trigger_id=rig.emulator.mint_trigger_id(user="U0ALICE"),
+        response_url=rig.emulator.mint_response_url(
+            channel_id=incident.channel_id, user_id="U0ALICE"
+        ),
+    )
+    start = next(
+        r for r in requests_about(scene) if r.surface == surface and _names(r) in _FORGED_ON
+    )
+    body, headers = replaced(start, path, forged).encoded()
+
+    with caplog.at_level(logging.WARNING):
+        response = await rig.slack.raw(body, headers)
+        await rig.slack.settle()
+
+    assert response.status_code == 200
+    told = [e.text for e in rig.emulator.ephemerals_for("U0ALICE")]
+    dm = rig.emulator.dm_channel_id("U0ALICE")
+    told += [m.text for m in rig.emulator.messages(dm)] if dm else []
+    assert NOT_FROM_THIS_BOT in told
+    assert any("not from this bot" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.exc_info]
