@@ -34,6 +34,8 @@ from pathlib import Path
 from traceback import format_exception
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.demo.rehearsal import Rehearsal, rehearsal
 from slack_sandbox import SlackEmulator
 from tests.e2e.ledger_support import BEARER, a_change, signed
@@ -86,9 +88,17 @@ class _TracebackCounter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
-            what = f"{type(error).__name__}: {str(error)[:120]}"
+            what = f"{type(error).__name__}: {_gist(error)}"
             self._tally.tracebacks[what] += 1
             self._tally.first_traceback.setdefault(what, "".join(format_exception(error)))
+
+
+def _gist(error: BaseException) -> str:
+    """One line per kind: Slack's refusals by method and error code, others by message."""
+    if isinstance(error, SlackApiError):
+        method = str(error.response.api_url).rsplit("/", 1)[-1]
+        return f"Slack refused {method}: {error.response.get('error')}"
+    return str(error).splitlines()[0][:120] if str(error) else ""
 
 
 def _hostile(rng: random.Random) -> Any:
