@@ -16,12 +16,14 @@ import hmac
 import logging
 import time
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.slack.envelope import MalformedPayload, check_envelope
+from bot.slack.envelope import as_bolt_reads_it, check_envelope
+from bot.slack.payloads import MalformedPayload
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ def is_signed_by_slack(secret: bytes, body: bytes, headers: dict[str, str]) -> b
 
 class SlackEventsEndpoint:
     def __init__(self, bolt: AsyncApp, *, signing_secret: str) -> None:
-        self._handler = AsyncSlackRequestHandler(bolt)
+        self._bolt = bolt
         self._secret = signing_secret.encode()
 
     async def handle(self, request: Request) -> Response:
@@ -54,12 +56,16 @@ class SlackEventsEndpoint:
         if not is_signed_by_slack(self._secret, body, dict(request.headers)):
             return _refusal("invalid signature", 401)
         try:
-            check_envelope(body, request.headers)
+            text = as_bolt_reads_it(body)
+            check_envelope(text, request.headers)
         except MalformedPayload as malformed:
             log.info("refused a signed Slack request: %s", malformed.reason)
             return _refusal(malformed.reason, 400)
         try:
-            return await self._handler.handle(request)
+            answer = await self._bolt.async_dispatch(
+                AsyncBoltRequest(body=text, query=request.url.query, headers=dict(request.headers))
+            )
+            return to_starlette_response(answer)
         except Exception as error:  # a bug: logged for us, never a traceback out
             log.error("could not handle a signed Slack request", exc_info=error)
             return _refusal("malformed request body", 400)

@@ -4,7 +4,8 @@ Every listener is registered through `guarded`. Bolt's own error path cannot be 
 `ack()`: when a listener raises after acknowledging, Bolt may lose the acknowledgement and
 answer Slack late (a race in its asyncio runner), so the person would see a failure even though
 their request was accepted. Catching here keeps the ack intact and still reports the error —
-domain errors as themselves, anything else as a reference to give an admin, never a traceback.
+domain errors as themselves, a forged button or form value (MalformedPayload) as not this bot's,
+anything else as a reference to give an admin, never a traceback.
 """
 
 from __future__ import annotations
@@ -18,15 +19,31 @@ from urllib.parse import urlsplit
 
 from slack_bolt.async_app import AsyncRespond
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import DomainError
+from bot.slack.payloads import MalformedPayload
 
 log = logging.getLogger(__name__)
 
 # Where Slack's response_urls point. The Web API's own host is trusted too: it is Slack's, or in
 # the sandbox the emulator's, which serves both.
 SLACK_HOOKS = ("https", "hooks.slack.com")
+NOT_FROM_THIS_BOT = (
+    ":warning: That request did not come from a message or form of this bot; nothing was done."
+)
+
+# Slack's refusals that say the request itself was stale or named what Slack does not know: a
+# trigger older than its 3 seconds, a person or channel that is not there. They happen to real
+# users (a slow network), so they are answered plainly and logged without a traceback.
+STALE_OR_UNKNOWN = {
+    "expired_trigger_id": "That form took too long to open (Slack allows 3 seconds). Try again.",
+    "invalid_trigger_id": "That form took too long to open (Slack allows 3 seconds). Try again.",
+    "user_not_found": "Slack does not know that person; nothing was done.",
+    "channel_not_found": "Slack does not know that channel (or the bot is not in it); "
+    "nothing was done.",
+}
 
 Listener = Callable[..., Awaitable[None]]
 
@@ -51,12 +68,27 @@ def guarded(listener: Listener) -> Callable[[AsyncArgs], Awaitable[None]]:
 def error_text(error: Exception) -> str:
     if isinstance(error, DomainError):
         return f":warning: {error.message}"
+    if isinstance(error, MalformedPayload):
+        # The sender's doing, not a bug of ours: worth a line, not a traceback.
+        log.warning("refused a request not from this bot: %s", error.reason)
+        return NOT_FROM_THIS_BOT
+    code = _slack_refusal(error)
+    if code in STALE_OR_UNKNOWN:
+        log.warning("Slack refused a call: %s", code)
+        return f":warning: {STALE_OR_UNKNOWN[code]}"
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error (ref %s)", reference, exc_info=error)
     return (
         ":x: Something went wrong on our side and the failed step changed nothing. Try again; "
         f"if it persists, give your admin the reference `{reference}`."
     )
+
+
+def _slack_refusal(error: Exception) -> str | None:
+    if not isinstance(error, SlackApiError):
+        return None
+    code = error.response.get("error") if error.response is not None else None
+    return code if isinstance(code, str) else None
 
 
 async def report_error(

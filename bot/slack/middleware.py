@@ -15,13 +15,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import DomainError, NotAnIncidentChannel
 from bot.deps import Deps
 from bot.slack.channel_agreement import claimed_incidents, is_direct_message, origin_channel
 from bot.slack.guard import report_error
-from bot.slack.payloads import view_values
+from bot.slack.payloads import MalformedPayload, view_values
 
 Next = Callable[[], Awaitable[None]]
 Middleware = Callable[..., Awaitable[None]]
@@ -59,30 +60,35 @@ async def agree_on_channel(
     ack: AsyncAck,
     respond: AsyncRespond | None,
     next: Next,
-) -> None:
+) -> BoltResponse | None:
     """Honour a button, select or modal that names an incident only when the channel it came
     from is that incident's channel (a DM from the bot, or a modal that names no channel,
     leaves the decision to the permission rule alone)."""
     if body.get("type") not in ("block_actions", "view_submission"):
         await next()
-        return
+        return None
     view = body.get("view")
     metadata = _metadata(view.get("private_metadata")) if isinstance(view, dict) else {}
     claims = claimed_incidents(body, metadata)
     origin = origin_channel(body, metadata)
-    if len(claims) <= 1 and None not in claims:
+    refusal: Exception = ChannelDisagrees()
+    if None in claims:
+        refusal = MalformedPayload("a button or form names an incident in no form this bot writes")
+    elif len(claims) <= 1:
         if not claims or origin is None or is_direct_message(origin):
             await next()
-            return
+            return None
         try:
             incident = await deps_of(context).incidents.for_channel(origin)
         except NotAnIncidentChannel:
             incident = None
         if incident is not None and incident.number in claims:
             await next()
-            return
+            return None
     await ack()
-    await report_error(ChannelDisagrees(), body=body, respond=respond, client=client)
+    await report_error(refusal, body=body, respond=respond, client=client)
+    # Answered here: without a response of its own, Bolt would tell Slack 404 ("no next()").
+    return BoltResponse(status=200, body="")
 
 
 def _metadata(raw: object) -> dict[str, Any]:

@@ -7,6 +7,49 @@ from datetime import UTC, datetime
 from typing import Any
 
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# Incident numbers and row ids live in 32-bit integer columns.
+LARGEST_ID = 2**31 - 1
+_ASCII_NUMBER = re.compile(r"[0-9]{1,10}")
+
+
+class MalformedPayload(Exception):
+    """A request Slack would not send about this bot: its shape is not Slack's
+    (bot/slack/envelope.py), or a value the bot put into a button, a select or a modal, which
+    Slack hands back unchanged, came back altered: forged, or from another app's message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def number_in(value: object) -> int:
+    """The incident number or row id the bot wrote into `value`."""
+    if isinstance(value, str) and _ASCII_NUMBER.fullmatch(value):
+        number = int(value)
+        if number <= LARGEST_ID:
+            return number
+    raise MalformedPayload(f"{_shown(value)} is not a number this bot wrote")
+
+
+def pair_in(value: object, separator: str) -> tuple[int, int]:
+    """The two numbers the bot wrote into `value` as `<first><separator><second>`."""
+    if isinstance(value, str) and separator in value:
+        first, _, second = value.partition(separator)
+        return number_in(first), number_in(second)
+    raise MalformedPayload(f"{_shown(value)} is not a pair of numbers this bot wrote")
+
+
+def chosen_in(action: dict[str, Any]) -> str:
+    """The value of the option picked in a select or overflow menu (the bot wrote it)."""
+    option = action.get("selected_option")
+    if isinstance(option, dict) and isinstance(option.get("value"), str):
+        return str(option["value"])
+    raise MalformedPayload("a menu was submitted with no option picked")
+
+
+def _shown(value: object) -> str:
+    """Enough of a forged value to recognise it in a log line, not enough to flood it."""
+    return repr(value)[:40]
 
 
 def user_mentions(text: str) -> list[str]:

@@ -78,6 +78,22 @@ async def test_log_adds_a_note_to_the_timeline(rig: Rehearsal, declare: Declare)
     assert note.actor == BOB
 
 
+async def test_a_note_that_says_payload_is_logged_like_any_other(
+    rig: Rehearsal, declare: Declare
+) -> None:
+    # Bolt alone mistakes such a form body for an interaction and drops it.
+    incident = await declare()
+    assert incident.channel_id
+    response = await rig.slack.slash(
+        "log the payload of the judge call was truncated", user=BOB, channel=incident.channel_id
+    )
+    await rig.slack.settle()
+    assert response.status_code == 200
+    timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
+    [note] = [e for e in timeline if e.kind is TimelineKind.NOTE]
+    assert note.summary == "the payload of the judge call was truncated"
+
+
 async def test_empty_log_is_refused_with_the_field_named(rig: Rehearsal, declare: Declare) -> None:
     incident = await declare()
     assert incident.channel_id

@@ -26,6 +26,7 @@ from bot.slack.messages.changes import (
     live_changes_blocks,
     parse_add_button_value,
 )
+from bot.slack.payloads import MalformedPayload
 from slack_sandbox.validation import validate_message
 
 NOW = datetime(2025, 6, 3, 12, 0, tzinfo=UTC)
@@ -175,6 +176,6 @@ def test_a_live_batch_lists_ten_and_counts_the_rest() -> None:
 
 @pytest.mark.parametrize("value", ["7", "7:x", ":3", "a:b", ""])
 def test_a_button_value_that_names_no_change_is_refused(value: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(MalformedPayload):
         parse_add_button_value(value)
     assert parse_add_button_value(add_button_value(12, 3456)) == (12, 3456)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.slack_response import SlackResponse
 
-from bot.slack.guard import tell_user
+from bot.slack.guard import error_text, tell_user
 
 
 class _Respond:
@@ -70,3 +72,37 @@ async def test_a_foreign_url_in_response_urls_is_ignored_too() -> None:
     }
     await tell_user(body, respond, client, "oops")  # type: ignore[arg-type]
     assert respond.sent == [] and len(client.ephemerals) == 1
+
+
+def slack_refusal(code: str) -> SlackApiError:
+    return SlackApiError(  # type: ignore[no-untyped-call]
+        "refused",
+        SlackResponse(
+            client=None,
+            http_verb="POST",
+            api_url="",
+            req_args={},
+            data={"ok": False, "error": code},
+            headers={},
+            status_code=200,
+        ),
+    )
+
+
+@pytest.mark.parametrize("code", ["expired_trigger_id", "user_not_found"])
+def test_a_stale_trigger_or_an_unknown_person_is_said_plainly_without_a_traceback(
+    code: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = error_text(slack_refusal(code))
+
+    assert "reference" not in text
+    assert "Try again" in text or "nothing was done" in text
+    assert all(record.exc_info is None for record in caplog.records)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_any_other_refusal_is_ours_to_look_at(caplog: pytest.LogCaptureFixture) -> None:
+    text = error_text(slack_refusal("not_authed"))
+
+    assert "reference" in text
+    assert [r.exc_info is not None for r in caplog.records if r.levelname == "ERROR"] == [True]

@@ -34,6 +34,7 @@ from bot.slack.forms.state import ModalState
 from bot.slack.ids import ActionField, PostmortemForm
 from bot.slack.messages.format import options, truncate
 from bot.slack.messages.mrkdwn import escape
+from bot.slack.payloads import MalformedPayload, pair_in
 
 
 class AnalysisState(ModalState):
@@ -85,9 +86,9 @@ def item_ref(number: int, item_id: int | None) -> str:
     return f"{number}:{item_id}"
 
 
-def parse_ref(value: str) -> tuple[int, int]:
-    number, _, item = value.partition(":")
-    return int(number), int(item)
+def parse_ref(value: object) -> tuple[int, int]:
+    """(incident number, row or item id) from what `item_ref` wrote; MalformedPayload else."""
+    return pair_in(value, ":")
 
 
 def initial(opts: Sequence[Option], value: str | None) -> Option | None:
@@ -183,19 +184,22 @@ def errors_for_view(
 
     Slack can only show an error under an input of the view; one about a field the view does
     not have (should never happen) goes under the first input, prefixed with the field name,
-    rather than failing the whole answer."""
+    rather than failing the whole answer. A view with no input at all is no form of this bot's
+    (MalformedPayload)."""
     blocks = view.get("blocks")
     inputs = [
         str(b.get("block_id"))
         for b in (blocks if isinstance(blocks, list) else [])
         if isinstance(b, dict) and b.get("type") == "input"
     ]
+    if errors and not inputs:
+        raise MalformedPayload(f"a {form.value} form came back without its inputs")
     shown: dict[str, str] = {}
     for field, message in errors.items():
         target = block_id(form, field)
         if target in inputs:
             shown[target] = message
-        elif inputs:
+        else:
             previous = shown.get(inputs[0])
             extra = f"{field}: {message}"
             shown[inputs[0]] = f"{previous} {extra}" if previous else extra

@@ -1,15 +1,19 @@
 """Typed modal state carried in `private_metadata` (Slack allows 3,000 characters).
 
 Builders encode it when opening a modal; bot.slack.middleware decodes the submitted JSON and
-listeners validate it into their state (`State.model_validate(context["metadata"])`). A
-tampered or stale value fails validation instead of silently acting on the wrong incident.
+listeners decode it into their state (`State.decode(context["metadata"])`). A tampered or
+stale value is refused (MalformedPayload) instead of silently acting on the wrong incident.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Mapping
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from bot.core.incidents.chat_message import SlackMessage
+from bot.slack.payloads import LARGEST_ID, MalformedPayload
 
 PRIVATE_METADATA_LIMIT = 3000
 
@@ -22,6 +26,24 @@ class ModalState(BaseModel):
         if len(raw) > PRIVATE_METADATA_LIMIT:
             raise ValueError("modal state exceeds Slack's private_metadata limit")
         return raw
+
+    @classmethod
+    def decode(cls, metadata: Mapping[str, Any]) -> Self:
+        """The state this bot wrote into a modal, as its submission brings it back."""
+        try:
+            return cls.model_validate(metadata)
+        except ValidationError as invalid:
+            first = invalid.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "state"
+            raise MalformedPayload(f"modal state {where}: {first['msg']}") from None
+
+    @model_validator(mode="after")
+    def _ids_fit_their_columns(self) -> Self:
+        # Every whole number in a modal's state is an incident number or a row id.
+        for name, value in self:
+            if isinstance(value, int) and not 0 <= value <= LARGEST_ID:
+                raise ValueError(f"{name} is no incident number or row id")
+        return self
 
 
 class DeclareState(ModalState):

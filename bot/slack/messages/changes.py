@@ -27,6 +27,7 @@ from bot.core.incidents.model import Incident
 from bot.slack.ids import ActionId
 from bot.slack.messages.format import slack_date, truncate
 from bot.slack.messages.mrkdwn import escape, optional_link
+from bot.slack.payloads import pair_in
 
 MAX_BLOCKS = 50
 SECTION_MAX = 3000
@@ -43,12 +44,9 @@ def add_button_value(incident_number: int, change_id: int) -> str:
     return f"{incident_number}:{change_id}"
 
 
-def parse_add_button_value(value: str) -> tuple[int, int]:
-    """(incident number, change id); ValueError for anything else."""
-    incident, _, change = value.partition(":")
-    if not incident.isdigit() or not change.isdigit():
-        raise ValueError("not an add-to-timeline button value")
-    return int(incident), int(change)
+def parse_add_button_value(value: object) -> tuple[int, int]:
+    """(incident number, change id) from what `add_button_value` wrote; MalformedPayload else."""
+    return pair_in(value, ":")
 
 
 def _plural(count: int, word: str) -> str:

@@ -27,6 +27,7 @@ from bot.core.runbooks.service import ChecklistView
 from bot.slack.ids import ActionId
 from bot.slack.messages.format import duration, slack_date, truncate
 from bot.slack.messages.mrkdwn import escape
+from bot.slack.payloads import MalformedPayload
 
 ENTRY_BLOCK_PREFIX = "entry"
 LEVER_BLOCK_PREFIX = "lever"
@@ -37,9 +38,10 @@ def entry_block_id(phase: str, entry_id: str) -> str:
 
 
 def parse_entry_block_id(block_id: str) -> tuple[str, str]:
-    prefix, phase, entry_id = block_id.split("|", 2)
-    if prefix != ENTRY_BLOCK_PREFIX:
-        raise ValueError(block_id)
+    """(phase, entry id) from what `entry_block_id` wrote; MalformedPayload else."""
+    prefix, phase, entry_id = (*block_id.split("|", 2), "", "")[:3]
+    if prefix != ENTRY_BLOCK_PREFIX or not phase or not entry_id:
+        raise MalformedPayload(f"{block_id[:40]!r} is no checklist entry of this bot")
     return phase, entry_id
 
 
@@ -48,10 +50,23 @@ def lever_block_id(phase: str) -> str:
 
 
 def parse_lever_block_id(block_id: str) -> str:
-    prefix, phase = block_id.split("|", 1)
-    if prefix != LEVER_BLOCK_PREFIX:
-        raise ValueError(block_id)
+    """The phase from what `lever_block_id` wrote; MalformedPayload else."""
+    prefix, _, phase = block_id.partition("|")
+    if prefix != LEVER_BLOCK_PREFIX or not phase:
+        raise MalformedPayload(f"{block_id[:40]!r} is no lever choice of this bot")
     return phase
+
+
+def advance_anyway_value(incident_number: int, target: str) -> str:
+    return f"{incident_number}|{target}"
+
+
+def parse_advance_anyway_value(value: object) -> str:
+    """The phase an "Advance anyway" button advances to; MalformedPayload else."""
+    number, _, target = str(value).partition("|")
+    if not isinstance(value, str) or not number or not target:
+        raise MalformedPayload(f"{str(value)[:40]!r} is no advance-anyway button of this bot")
+    return target
 
 
 def checklist_text(view: ChecklistView) -> str:
@@ -173,7 +188,7 @@ def advance_refused_blocks(
                 ButtonElement(
                     text="Advance anyway",
                     action_id=ActionId.PHASE_ADVANCE_ANYWAY,
-                    value=f"{incident_number}|{target}",
+                    value=advance_anyway_value(incident_number, target),
                     style="danger",
                 )
             ]

@@ -9,7 +9,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.changes.model import ChangeIn, change_headline
-from bot.core.errors import InvalidInput
 from bot.core.forms import field_errors
 from bot.deps import Deps
 from bot.slack.forms import change as change_form
@@ -50,7 +49,7 @@ async def on_change_submitted(
         await ack(response_action="errors", errors=change_form.errors(field_errors(exc)))
         return
     await ack()
-    state = ChangeState.model_validate(context["metadata"])
+    state = ChangeState.decode(context["metadata"])
     recorded = await deps.changes.record(
         [change], incident_number=state.incident_number, recorded_by=user_id
     )
@@ -77,11 +76,8 @@ async def on_add_to_timeline(
 ) -> None:
     deps = deps_of(context)
     await ack()
-    value = str(body["actions"][0]["value"])
-    try:
-        number, change_id = parse_add_button_value(value)
-    except ValueError:
-        raise InvalidInput("change", "this button does not name a change") from None
+    value = str(body["actions"][0].get("value"))
+    number, change_id = parse_add_button_value(value)
     result = await deps.changes.add_to_timeline(
         incident_number=number, change_id=change_id, actor=body["user"]["id"]
     )

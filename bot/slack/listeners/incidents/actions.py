@@ -12,6 +12,7 @@ from bot.slack.forms import update as update_form
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId
 from bot.slack.middleware import deps_of
+from bot.slack.payloads import number_in
 
 
 async def on_post_update(
@@ -19,7 +20,7 @@ async def on_post_update(
 ) -> None:
     deps = deps_of(context)
     await ack()
-    incident = await deps.incidents.get(int(body["actions"][0]["value"]))
+    incident = await deps.incidents.get(number_in(body["actions"][0].get("value")))
     await client.views_open(trigger_id=body["trigger_id"], view=update_form.build(incident))
 
 

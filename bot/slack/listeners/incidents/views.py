@@ -53,7 +53,7 @@ async def on_declare(
         return
     await ack()
     incident, created = await deps.incidents.declare(data)
-    origin = DeclareState.model_validate(context["metadata"]).origin_channel_id
+    origin = DeclareState.decode(context["metadata"]).origin_channel_id
     if created and origin and origin != incident.channel_id:
         await client.chat_postEphemeral(
             channel=origin,
@@ -70,7 +70,7 @@ async def on_update(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltConte
         await ack(response_action="errors", errors=update_form.errors(invalid.errors))
         return
     await ack()
-    state = IncidentState.model_validate(context["metadata"])
+    state = IncidentState.decode(context["metadata"])
     await deps.incidents.post_update(
         channel_id=state.channel_id, text=update.text, actor=body["user"]["id"]
     )
@@ -86,7 +86,7 @@ async def on_pick_incident(
         await ack(response_action="errors", errors=pick_incident_form.errors(invalid.errors))
         return
     await ack()
-    state = PinMessageState.model_validate(context["metadata"])
+    state = PinMessageState.decode(context["metadata"])
     incident = await deps.incidents.get_for(picked.number, viewer=body["user"]["id"])
     await add_message_to_incident(
         deps, client, incident=incident, message=state.message(), user_id=body["user"]["id"]

@@ -27,6 +27,7 @@ from bot.slack.guard import guarded
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.messages.mrkdwn import escape
 from bot.slack.middleware import deps_of
+from bot.slack.payloads import chosen_in, number_in
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +86,7 @@ async def refresh_items(
 
 async def on_scope_add(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
     await ack()
-    number = int(_action(body)["value"])
+    number = number_in(_action(body).get("value"))
     parent = _list_view_id(body, CallbackId.SCOPE_MODAL)
     await _show(client, body, slice_form.build(number, parent_view_id=parent))
 
@@ -95,7 +96,7 @@ async def on_scope_edit(
 ) -> None:
     deps = deps_of(context)
     await ack()
-    number, slice_id = parse_ref(_action(body)["value"])
+    number, slice_id = parse_ref(_action(body).get("value"))
     analysis = await deps.postmortems.analysis_of(number)
     row = next((r for r in analysis.slices if r.id == slice_id), None)
     if row is None:
@@ -109,7 +110,7 @@ async def on_scope_remove(
 ) -> None:
     deps = deps_of(context)
     await ack()
-    number, slice_id = parse_ref(_action(body)["value"])
+    number, slice_id = parse_ref(_action(body).get("value"))
     saved = await deps.records.remove_slice(
         number=number, slice_id=slice_id, actor=body["user"]["id"]
     )
@@ -121,7 +122,7 @@ async def on_scope_remove(
 
 async def on_item_add(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
     await ack()
-    number = int(_action(body)["value"])
+    number = number_in(_action(body).get("value"))
     parent = _list_view_id(body, CallbackId.ACTION_ITEMS_MODAL)
     await _show(client, body, action_item_form.build(number, parent_view_id=parent))
 
@@ -131,7 +132,7 @@ async def on_item_done(
 ) -> None:
     deps = deps_of(context)
     await ack()
-    number, item_id = parse_ref(_action(body)["value"])
+    number, item_id = parse_ref(_action(body).get("value"))
     position, item = _item(await deps.postmortems.analysis_of(number), item_id)
     if item.status is not ActionStatus.OPEN:
         raise RecordNotFound(f"Action #{position} is already {item.status.value}.")
@@ -144,7 +145,7 @@ async def on_item_take(
 ) -> None:
     deps = deps_of(context)
     await ack()
-    number, item_id = parse_ref(_action(body)["value"])
+    number, item_id = parse_ref(_action(body).get("value"))
     await deps.action_items.take_action(number=number, item_id=item_id, actor=body["user"]["id"])
     await refresh_items(deps, client, body, number, item_id)
 
@@ -171,7 +172,7 @@ async def on_snooze(
 ) -> None:
     deps = deps_of(context)
     await ack()
-    number, item_id = parse_ref(_action(body)["value"])
+    number, item_id = parse_ref(_action(body).get("value"))
     _, item = _item(await deps.postmortems.analysis_of(number), item_id)
     until = await deps.reminders.snooze_overdue(incident_number=number, item=item)
     await respond(
@@ -186,7 +187,7 @@ async def on_item_more(
 ) -> None:
     deps = deps_of(context)
     await ack()
-    choice, _, ref = str(_action(body)["selected_option"]["value"]).partition(":")
+    choice, _, ref = chosen_in(_action(body)).partition(":")
     number, item_id = parse_ref(ref)
     if choice == "drop":
         await deps.action_items.drop_action(

@@ -131,7 +131,7 @@ async def on_detection(
     if form is None:
         return
     await ack()
-    state = AnalysisState.model_validate(context["metadata"])
+    state = AnalysisState.decode(context["metadata"])
     await deps.records.record_detection(
         number=state.incident_number, actor=body["user"]["id"], form=form
     )
@@ -151,7 +151,7 @@ async def on_slice(
     if form is None:
         return
     await ack()
-    state = SliceState.model_validate(context["metadata"])
+    state = SliceState.decode(context["metadata"])
     actor = body["user"]["id"]
     if state.slice_id is None:
         saved = await deps.records.add_slice(
@@ -182,7 +182,7 @@ async def on_root_cause(
     if form is None:
         return
     await ack()
-    state = AnalysisState.model_validate(context["metadata"])
+    state = AnalysisState.decode(context["metadata"])
     await deps.records.record_root_cause(
         number=state.incident_number, actor=body["user"]["id"], form=form
     )
@@ -196,7 +196,7 @@ async def on_action_item(
     context: AsyncBoltContext,
 ) -> None:
     deps = deps_of(context)
-    state = ActionItemState.model_validate(context["metadata"])
+    state = ActionItemState.decode(context["metadata"])
     editing = state.item_id is not None
     form = await checked(
         ack,
@@ -232,7 +232,7 @@ async def on_done(
     context: AsyncBoltContext,
 ) -> None:
     deps = deps_of(context)
-    state = DoneState.model_validate(context["metadata"])
+    state = DoneState.decode(context["metadata"])
     done = await checked(
         ack,
         CompletionInput,
@@ -257,7 +257,7 @@ async def on_close(
 ) -> None:
     deps = deps_of(context)
     values: Values = context["values"]
-    state = CloseState.model_validate(context["metadata"])
+    state = CloseState.decode(context["metadata"])
     form = await checked(
         ack,
         ResolutionInput,

@@ -12,8 +12,13 @@ from bot.slack.forms import lever as lever_form
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId
 from bot.slack.listeners.runbooks.commands import answer_advance
-from bot.slack.messages.runbooks import parse_entry_block_id, parse_lever_block_id
+from bot.slack.messages.runbooks import (
+    parse_advance_anyway_value,
+    parse_entry_block_id,
+    parse_lever_block_id,
+)
 from bot.slack.middleware import deps_of
+from bot.slack.payloads import chosen_in
 
 
 def _channel_of(body: dict[str, Any]) -> str:
@@ -57,7 +62,7 @@ async def on_advance_anyway(
 ) -> None:
     deps = deps_of(context)
     await ack()
-    _, target = str(action["value"]).split("|", 1)
+    target = parse_advance_anyway_value(action.get("value"))
     await deps.phases.advance(
         channel_id=_channel_of(body), target=target, actor=body["user"]["id"], force=True
     )
@@ -74,7 +79,7 @@ async def on_lever(
     deps = deps_of(context)
     await ack()
     phase = parse_lever_block_id(action["block_id"])
-    lever_id = action["selected_option"]["value"]
+    lever_id = chosen_in(action)
     view = await deps.phases.checklist(_channel_of(body))
     lever = view.runbook.phase(phase).lever(lever_id)
     await client.views_open(

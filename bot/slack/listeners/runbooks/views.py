@@ -24,7 +24,7 @@ async def on_lever(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContex
         await ack(response_action="errors", errors=lever_form.errors(invalid.errors))
         return
     await ack()
-    state = LeverState.model_validate(context["metadata"])
+    state = LeverState.decode(context["metadata"])
     await deps.phases.pull_lever(
         incident_number=state.incident_number,
         phase=state.phase,
