@@ -12,11 +12,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.slack.ids import ActionId
+from bot.slack.payloads import MalformedPayload, number_in
 
 
 def _number(text: object) -> int | None:
-    head = str(text).partition(":")[0]
-    return int(head) if head.isdigit() else None
+    """The leading incident number, or None when there is none this bot could have written."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return number_in(text.partition(":")[0])
+    except MalformedPayload:
+        return None
 
 
 def _value(action: Mapping[str, Any]) -> int | None:
@@ -31,7 +37,9 @@ def _block(action: Mapping[str, Any]) -> int | None:
 
 def _menu_choice(action: Mapping[str, Any]) -> int | None:
     """An overflow option's value is `<choice>:<incident>:<item>`."""
-    option = action.get("selected_option") or {}
+    option = action.get("selected_option")
+    if not isinstance(option, Mapping):
+        return None
     return _number(str(option.get("value", "")).partition(":")[2])
 
 

@@ -42,6 +42,10 @@ class Ref(_Shape):
     id: Text
 
 
+class Person(Ref):
+    team_id: Text | None = None
+
+
 class Option(_Shape):
     value: Text
 
@@ -100,7 +104,11 @@ class ShortcutMessage(Message):
 
 
 class _Interaction(_Shape):
-    user: Ref
+    # Bolt hands the team and enterprise ids to the Web API client it gives listeners: a
+    # value of another type would fail every call made with it.
+    user: Person
+    team: Ref | None = None
+    enterprise: Ref | None = None
     trigger_id: TriggerId = ""
     response_url: ResponseUrl | None = None
 

@@ -110,17 +110,28 @@ async def tell_user(
         if respond is not None and _is_slacks(_response_url(body), client):
             await respond(text=text, response_type="ephemeral", replace_original=False)
             return
-        user = (body.get("user") or {}).get("id") or body.get("user_id")
-        if not user:
+        user = _id_in(body, "user")
+        if user is None:
             return
-        channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
-        if channel:
+        channel = _id_in(body, "channel")
+        if channel is not None:
             await client.chat_postEphemeral(channel=channel, user=user, text=text)
             return
         dm = await client.conversations_open(users=user)
         await client.chat_postMessage(channel=dm["channel"]["id"], text=text)
+    except SlackApiError as refused:
+        # A person or channel Slack does not know (a forged id): nobody to tell.
+        log.warning("could not tell the user about an error: %s", _slack_refusal(refused))
     except Exception:
         log.exception("could not tell the user about an error")
+
+
+def _id_in(body: dict[str, Any], kind: str) -> str | None:
+    """The user's or channel's id as Slack sends it: `{kind: {"id": …}}` or `{kind}_id`."""
+    nested = body.get(kind)
+    found = nested.get("id") if isinstance(nested, dict) else None
+    found = found or body.get(f"{kind}_id")
+    return found if isinstance(found, str) and found else None
 
 
 def _response_url(body: dict[str, Any]) -> str | None:
