@@ -46,6 +46,7 @@ from tests.slack.hostile_requests import (
     HOSTILE_VALUES,
     Request,
     Scene,
+    declared_incident,
     nested,
     paths_in,
     replaced,
@@ -110,21 +111,6 @@ def _hostile(rng: random.Random) -> Any:
     if pick < 0.85:
         return rng.choice([rng.randint(-(2**70), 2**70), rng.randint(-5, 5)])
     return "".join(chr(rng.randint(1, 0x2FFF)) for _ in range(rng.randint(0, 30)))
-
-
-async def _declared_incident(rig: Rehearsal) -> tuple[int, str]:
-    general = rig.emulator.channel_by_name("general")
-    assert general is not None
-    await rig.slack.slash("open Answers cite cases that do not exist", user="U0ALICE",
-                          channel=general.id)  # fmt: skip
-    await rig.slack.settle()
-    view = rig.emulator.open_views("U0ALICE")[-1]
-    fields = {"severity": "S2", "category": "user_visible_regression"}
-    await rig.slack.submit_view(view.id, fields, user="U0ALICE")
-    await rig.slack.settle()
-    incident = (await rig.runtime.deps.incidents.list_open())[0]
-    assert incident.number is not None and incident.channel_id is not None
-    return incident.number, incident.channel_id
 
 
 def _scene(rig: Rehearsal, number: int, channel: str) -> Scene:
@@ -211,7 +197,7 @@ async def flood(requests: int, seed: int, folder: Path) -> tuple[Tally, Counter[
             api_token=API_TOKEN,
             webhook_secret=WEBHOOK_SECRET,
         ) as rig:
-            number, channel = await _declared_incident(rig)
+            number, channel = await declared_incident(rig)
             started = time.perf_counter()
             sent_to_slack = 0
             for _ in range(requests):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.demo.rehearsal import Rehearsal
 from bot.slack.forms.change import ChangeState
 from bot.slack.forms.fields import (
     ActionItemState,
@@ -301,3 +302,19 @@ def nested(depth: int) -> Any:
     for _ in range(depth):
         value = [value]
     return value
+
+
+async def declared_incident(rig: Rehearsal) -> tuple[int, str]:
+    """Declare an incident through the sandbox as a person would: (its number, its channel)."""
+    general = rig.emulator.channel_by_name("general")
+    assert general is not None
+    await rig.slack.slash("open Answers cite cases that do not exist", user="U0ALICE",
+                          channel=general.id)  # fmt: skip
+    await rig.slack.settle()
+    view = rig.emulator.open_views("U0ALICE")[-1]
+    fields = {"severity": "S2", "category": "user_visible_regression"}
+    await rig.slack.submit_view(view.id, fields, user="U0ALICE")
+    await rig.slack.settle()
+    incident = (await rig.runtime.deps.incidents.list_open())[0]
+    assert incident.number is not None and incident.channel_id is not None
+    return incident.number, incident.channel_id

@@ -31,6 +31,7 @@ from tests.slack.hostile_requests import (
     HOSTILE_VALUES,
     Request,
     Scene,
+    declared_incident,
     nested,
     paths_in,
     replaced,
@@ -85,21 +86,6 @@ def _watching_tracebacks() -> Iterator[_Tracebacks]:
         logging.getLogger().removeHandler(handler)
 
 
-async def _declared_incident(rig: Rehearsal) -> tuple[int, str]:
-    general = rig.emulator.channel_by_name("general")
-    assert general is not None
-    await rig.slack.slash("open Answers cite cases that do not exist", user="U0ALICE",
-                          channel=general.id)  # fmt: skip
-    await rig.slack.settle()
-    view = rig.emulator.open_views("U0ALICE")[-1]
-    fields = {"severity": "S2", "category": "user_visible_regression"}
-    await rig.slack.submit_view(view.id, fields, user="U0ALICE")
-    await rig.slack.settle()
-    incident = (await rig.runtime.deps.incidents.list_open())[0]
-    assert incident.number is not None and incident.channel_id is not None
-    return incident.number, incident.channel_id
-
-
 def test_no_signed_slack_request_gets_a_5xx_or_a_traceback(tmp_path: Path) -> None:
     loop = asyncio.new_event_loop()
     # Unhandled errors are judged per request below (with the one tolerance above); the rig
@@ -111,7 +97,7 @@ def test_no_signed_slack_request_gets_a_5xx_or_a_traceback(tmp_path: Path) -> No
     )
     rig = loop.run_until_complete(running.__aenter__())
     try:
-        number, channel = loop.run_until_complete(_declared_incident(rig))
+        number, channel = loop.run_until_complete(declared_incident(rig))
 
         def scene() -> Scene:
             emulator = rig.emulator
