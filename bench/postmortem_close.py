@@ -140,9 +140,7 @@ async def _run(events: int, runs: int) -> list[float]:
             slack = QuietSlack()
             service = PostmortemService(
                 reader=PostmortemReader(uow=uow, directory=slack),
-                notifier=slack,
-                publisher=slack,
-                incidents=IncidentService(uow=uow, notifier=slack),
+                incidents=IncidentService(uow=uow, chat=slack),
             )
             timings = []
             for _ in range(runs):

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # the close (action items, the retro).
     archive_on_close: bool = Field(default=False, validation_alias="AI_INCIDENT_ARCHIVE_ON_CLOSE")
 
+    # How often each replica looks for Slack effects left by another (dead) replica or waiting
+    # for a retry; effects of this replica's own commits start at once, not at the sweep.
+    projector_sweep_seconds: float = Field(
+        default=10, ge=0, validation_alias="AI_INCIDENT_PROJECTOR_SWEEP_SECONDS"
+    )
     # Reminders: the tick, and how often each rule speaks (see bot/core/reminders.py).
     reminder_tick_seconds: float = Field(
         default=30, ge=0, validation_alias="AI_INCIDENT_REMINDER_TICK_SECONDS"

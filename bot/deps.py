@@ -12,6 +12,7 @@ from bot.core.changes.webhook_service import WebhookService
 from bot.core.clock import Clock
 from bot.core.home.service import HomeService
 from bot.core.incidents.service import IncidentService
+from bot.core.outbox import Outbox
 from bot.core.postmortem.action_items_service import ActionItemService
 from bot.core.postmortem.records_service import RecordsService
 from bot.core.postmortem.service import PostmortemService
@@ -37,3 +38,4 @@ class Deps:
     changes: ChangeService
     webhooks: WebhookService
     deliveries: WebhookDeliveryLog
+    outbox: Outbox

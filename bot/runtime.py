@@ -24,6 +24,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.home.service import HomeService
 from bot.core.incidents.permissions import Permissions
 from bot.core.incidents.service import IncidentService
+from bot.core.outbox import Outbox
 from bot.core.postmortem.action_items_service import ActionItemService
 from bot.core.postmortem.reader import PostmortemReader
 from bot.core.postmortem.records_service import RecordsService
@@ -40,6 +41,12 @@ from bot.slack.change_notifier import SlackChangeNotifier
 from bot.slack.notifier import SlackNotifier, make_slack_client
 from bot.slack.people import SlackAdmins, SlackChannelMembers
 from bot.slack.postmortem_publisher import SlackPostmortemPublisher
+from bot.slack.projection import merge
+from bot.slack.projection.changes import ChangeProjection
+from bot.slack.projection.incidents import IncidentProjection
+from bot.slack.projection.postmortem import PostmortemProjection
+from bot.slack.projection.runbooks import RunbookProjection
+from bot.slack.projector import Projector
 from storage.engine import create_engine, create_session_factory
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
@@ -51,6 +58,7 @@ class Runtime:
     deps: Deps
     bolt: AsyncApp
     http: Starlette
+    projector: Projector
 
     async def aclose(self) -> None:
         await self.engine.dispose()
@@ -83,28 +91,22 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     members = SlackChannelMembers(slack, clock=clock)
     incidents = IncidentService(
         uow=uow,
-        notifier=notifier,
+        chat=notifier,
         clock=clock,
+        runbooks=runbooks,
         timebox_of=timebox_lookup(runbooks),
         permissions=Permissions(admins=admins),
         members=members,
     )
-    phases = PhaseService(
-        uow=uow, notifier=notifier, incidents=incidents, catalog=runbooks, clock=clock
-    )
-    incidents.on_provisioned.append(phases.enter_first_phase)
-    change_notifier = SlackChangeNotifier(slack)
-    changes = ChangeService(uow=uow, notifier=change_notifier, clock=clock)
-    # An incident opens with the answer to triage's first question: what changed before it.
-    incidents.on_provisioned.append(changes.post_opening_digest)
-    webhooks = WebhookService(
-        uow=uow, incidents=incidents, changes=changes, notifier=change_notifier, clock=clock
-    )
+    phases = PhaseService(uow=uow, incidents=incidents, catalog=runbooks, clock=clock)
+    changes = ChangeService(uow=uow, clock=clock)
+    webhooks = WebhookService(uow=uow, incidents=incidents, changes=changes, clock=clock)
+    replica = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     reminders = ReminderService(
         uow=uow,
         notifier=notifier,
         catalog=runbooks,
-        claimant=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}",
+        claimant=replica,
         cadences=cadences_from(settings),
         clock=clock,
     )
@@ -115,15 +117,32 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         clock=clock,
         template_dir=settings.runbooks_dir / "templates" if settings.runbooks_dir else None,
     )
-    records = RecordsService(reader=reader, notifier=notifier, incidents=incidents)
-    action_items = ActionItemService(reader=reader, notifier=notifier, incidents=incidents)
-    postmortems = PostmortemService(
-        reader=reader,
-        notifier=notifier,
-        publisher=slack_postmortem,
-        incidents=incidents,
-        archive_on_close=settings.archive_on_close,
+    records = RecordsService(reader=reader)
+    action_items = ActionItemService(reader=reader, incidents=incidents)
+    postmortems = PostmortemService(reader=reader, incidents=incidents)
+    outbox = Outbox(uow=uow, claimant=replica, clock=clock)
+    projector = Projector(
+        outbox,
+        merge(
+            IncidentProjection(
+                incidents=incidents, slack=notifier, outbox=outbox, clock=clock
+            ).handlers(),
+            RunbookProjection(phases=phases, slack=notifier).handlers(),
+            ChangeProjection(
+                incidents=incidents,
+                changes=changes,
+                slack=SlackChangeNotifier(slack),
+                finder=notifier,
+            ).handlers(),
+            PostmortemProjection(
+                reader=reader,
+                publisher=slack_postmortem,
+                archive_on_close=settings.archive_on_close,
+            ).handlers(),
+        ),
     )
+    # A commit that queued Slack effects starts them at once in this process.
+    uow.on_events = projector.kick
     deps = Deps(
         settings=settings,
         clock=clock,
@@ -139,7 +158,10 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         changes=changes,
         webhooks=webhooks,
         deliveries=WebhookDeliveryLog(uow=uow, clock=clock),
+        outbox=outbox,
     )
     bolt = create_app(settings, deps)
-    http = create_http_app(settings, deps, bolt, engine=engine)
-    return Runtime(settings=settings, engine=engine, deps=deps, bolt=bolt, http=http)
+    http = create_http_app(settings, deps, bolt, engine=engine, projector=projector)
+    return Runtime(
+        settings=settings, engine=engine, deps=deps, bolt=bolt, http=http, projector=projector
+    )

@@ -433,3 +433,43 @@ class ReminderRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     message_ts: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# -- outbox -----------------------------------------------------------------------------------
+
+
+class OutboxEventRow(SQLModel, table=True):
+    """An event recorded with the state change that implied it, kept until the projector has
+    performed it; `steps` holds each Slack step's result so a retry skips what completed."""
+
+    __tablename__ = "outbox_event"
+    # The projector reads an incident's pending events in order, and asks which incidents
+    # have any: both walk this index.
+    __table_args__ = (
+        Index("ix_outbox_event_done_at_incident_number", "done_at", "incident_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_number: int = Field(foreign_key="incident.number")
+    kind: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    steps: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    attempts: int = 0
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ProjectionRow(SQLModel, table=True):
+    """The projector's hold on one incident (a lease any replica takes over once it lapses)
+    and what the incident's card last showed in Slack."""
+
+    __tablename__ = "projection"
+
+    incident_number: int = Field(
+        primary_key=True, foreign_key="incident.number", sa_column_kwargs={"autoincrement": False}
+    )
+    claimed_by: str | None = None
+    claimed_until: datetime = Field(sa_type=UTCDateTime)
+    last_card: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.changes.ports import ChangeRepository
 from bot.core.incidents.ports import IncidentRepository
+from bot.core.outbox import OutboxRepository
 from bot.core.postmortem.ports import (
     ActionItemRepository,
     AnalysisRepository,
@@ -25,6 +27,7 @@ from storage.repositories import (
     SqlTimelineRepository,
 )
 from storage.repositories.changes import SqlChangeRepository
+from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.postmortem import (
     SqlActionItemRepository,
     SqlAnalysisRepository,
@@ -53,9 +56,16 @@ class SqlUnitOfWork:
     reminders: ReminderRepository
     changes: ChangeRepository
     webhook_deliveries: WebhookDeliveryRepository
+    outbox: OutboxRepository
+    _outbox: SqlOutboxRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        on_events: Callable[[set[int]], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._on_events = on_events
         self._session: AsyncSession | None = None
         self._used = False
 
@@ -74,6 +84,7 @@ class SqlUnitOfWork:
         self.phases = SqlPhaseRepository(self._session)
         self.reminders = SqlReminderRepository(self._session)
         self.webhook_deliveries = SqlWebhookDeliveryRepository(self._session)
+        self.outbox = self._outbox = SqlOutboxRepository(self._session)
         return self
 
     async def __aexit__(
@@ -93,13 +104,19 @@ class SqlUnitOfWork:
                 await session.rollback()
         finally:
             await session.close()
+        if exc_type is None and self._outbox.added and self._on_events is not None:
+            self._on_events(set(self._outbox.added))
 
 
 class SqlUnitOfWorkFactory:
-    """Hands each use case a fresh SqlUnitOfWork on the shared session factory."""
+    """Hands each use case a fresh SqlUnitOfWork on the shared session factory.
+
+    `on_events` (set once the projector exists) hears, after each commit, which incidents got
+    new outbox events; it must not block (the projector only schedules its work)."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
+        self.on_events: Callable[[set[int]], None] | None = None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._session_factory)
+        return SqlUnitOfWork(self._session_factory, self.on_events)

@@ -18,7 +18,8 @@ from bot.api.postmortem import routes as postmortem_routes
 from bot.api.rest import routes as rest_routes
 from bot.api.slack_events import SlackEventsEndpoint
 from bot.config import Settings
-from bot.scheduler import start_reminders
+from bot.scheduler import start_ticks
+from bot.slack.projector import Projector
 from storage.migrate import SchemaError, check_schema_current
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def create_http_app(
-    settings: Settings, deps: Deps, bolt: AsyncApp, *, engine: AsyncEngine
+    settings: Settings, deps: Deps, bolt: AsyncApp, *, engine: AsyncEngine, projector: Projector
 ) -> Starlette:
     slack_events = SlackEventsEndpoint(
         bolt, signing_secret=settings.slack_signing_secret.get_secret_value()
@@ -50,13 +51,13 @@ def create_http_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # Declarations a crash interrupted get their channel and card now, not never.
-        await deps.incidents.resume_unprovisioned()
-        ticking = settings.reminder_tick_seconds > 0
-        scheduler = (
-            start_reminders(deps.reminders, every_seconds=settings.reminder_tick_seconds)
-            if ticking
-            else None
+        # Effects a crash (or a Slack outage) left behind are performed now, not at the sweep.
+        projector.kick()
+        scheduler = start_ticks(
+            {
+                "reminder-tick": (deps.reminders.tick, settings.reminder_tick_seconds),
+                "projector-sweep": (projector.drain, settings.projector_sweep_seconds),
+            }
         )
         try:
             yield

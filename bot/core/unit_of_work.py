@@ -13,6 +13,7 @@ from typing import Protocol, Self
 
 from bot.core.changes.ports import ChangeRepository
 from bot.core.incidents.ports import IncidentRepository
+from bot.core.outbox import OutboxRepository
 from bot.core.postmortem.ports import ActionItemRepository, AnalysisRepository, PostmortemRepository
 from bot.core.reminders.ports import ReminderRepository
 from bot.core.runbooks.ports import PhaseRepository
@@ -47,6 +48,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     changes: ChangeRepository
     webhook_deliveries: WebhookDeliveryRepository
+    outbox: OutboxRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -44,10 +44,12 @@ async def rehearsal(
     """Start the sandbox, migrate the database, build the app, and hand over a driver.
 
     The app's lifespan runs too (start-up recovery), as it would under uvicorn. The reminder
-    tick is off unless asked for: tests and the demo call `deps.reminders.tick()` with a clock
-    they control.
+    tick and the projector's sweep are off unless asked for: tests and the demo call
+    `deps.reminders.tick()` and `runtime.projector.drain()` with a clock they control (effects
+    of each request still start when it commits).
     """
     settings.setdefault("reminder_tick_seconds", 0)
+    settings.setdefault("projector_sweep_seconds", 0)
     emulator = emulator or SlackEmulator()
     with SandboxServer(emulator) as server:
         config = load_settings(

@@ -1,4 +1,4 @@
-"""The ChangeNotifier port on Slack's Web API: digests, live changes and alerts.
+"""The change ledger's messages on Slack's Web API: digests, live changes and alerts.
 
 The client is the one the Slack notifier uses (make_slack_client), so retries on 429, 5xx and
 connection errors apply here too. Links in these messages point at PRs, dashboards and provider
@@ -15,6 +15,7 @@ from bot.core.changes.alertmanager import AlertRecord
 from bot.core.changes.digest import Digest
 from bot.core.changes.model import Change
 from bot.core.incidents.model import Incident
+from bot.slack.effects import effect_metadata
 from bot.slack.messages.changes import (
     alerts_text,
     change_added_text,
@@ -36,44 +37,62 @@ class SlackChangeNotifier:
         digest: Digest,
         incident: Incident | None,
         on_timeline: frozenset[str],
-    ) -> None:
-        await self._client.chat_postMessage(
+        effect: str | None = None,
+    ) -> str:
+        response = await self._client.chat_postMessage(
             channel=channel_id,
             text=digest_text(digest, incident=incident),
             blocks=digest_blocks(digest, incident=incident, on_timeline=on_timeline),
             unfurl_links=False,
             unfurl_media=False,
+            metadata=effect_metadata(effect),
         )
+        return str(response["ts"])
 
     async def post_changes(
-        self, *, incident: Incident, changes: Sequence[Change], recorded_by: str | None
-    ) -> None:
+        self,
+        *,
+        incident: Incident,
+        changes: Sequence[Change],
+        recorded_by: str | None,
+        effect: str | None = None,
+    ) -> str | None:
         if incident.channel_id is None or not changes:
-            return
-        await self._client.chat_postMessage(
+            return None
+        response = await self._client.chat_postMessage(
             channel=incident.channel_id,
             text=live_changes_text(incident, changes),
             blocks=live_changes_blocks(incident, changes, recorded_by=recorded_by),
             unfurl_links=False,
             unfurl_media=False,
+            metadata=effect_metadata(effect),
         )
+        return str(response["ts"])
 
-    async def post_change_added(self, *, incident: Incident, change: Change, added_by: str) -> None:
+    async def post_change_added(
+        self, *, incident: Incident, change: Change, added_by: str, effect: str | None = None
+    ) -> str | None:
         if incident.channel_id is None:
-            return
-        await self._client.chat_postMessage(
+            return None
+        response = await self._client.chat_postMessage(
             channel=incident.channel_id,
             text=change_added_text(change, added_by=added_by),
             unfurl_links=False,
             unfurl_media=False,
+            metadata=effect_metadata(effect),
         )
+        return str(response["ts"])
 
-    async def post_alerts(self, *, incident: Incident, alerts: Sequence[AlertRecord]) -> None:
+    async def post_alerts(
+        self, *, incident: Incident, alerts: Sequence[AlertRecord], effect: str | None = None
+    ) -> str | None:
         if incident.channel_id is None or not alerts:
-            return
-        await self._client.chat_postMessage(
+            return None
+        response = await self._client.chat_postMessage(
             channel=incident.channel_id,
             text=alerts_text(incident, alerts),
             unfurl_links=False,
             unfurl_media=False,
+            metadata=effect_metadata(effect),
         )
+        return str(response["ts"])

@@ -1,13 +1,19 @@
-"""The Notifier port on Slack's Web API.
+"""The incident's Slack effects on the Web API: channel, card, checklist, notices, reminders.
 
-Retries for 429 (honouring Retry-After), connection errors and 5xx live in the client's retry
-handlers (see make_slack_client); this module knows Slack's error codes and the incident's
-message shapes.
+The projector (bot/slack/projector.py) calls these to perform outbox events; each post carries
+the step's effect key as message metadata so an interrupted step can be found again
+(bot/slack/effects.py). Retries for 429 (honouring Retry-After), connection errors and 5xx live
+in the client's retry handlers (see make_slack_client); this module knows Slack's error codes
+and the incident's message shapes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from datetime import datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -25,6 +31,7 @@ from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import Incident, channel_name
 from bot.core.reminders.rules import DueReminder
 from bot.core.runbooks.service import ChecklistView
+from bot.slack.effects import effect_metadata, find_post
 from bot.slack.messages.incidents import announcement_text, card_blocks, card_text
 from bot.slack.messages.mrkdwn import captured_message
 from bot.slack.messages.notices import notice_text
@@ -34,6 +41,7 @@ from bot.slack.messages.runbooks import checklist_blocks, checklist_text
 log = logging.getLogger(__name__)
 
 MAX_NAME_ATTEMPTS = 20
+_NOT_THERE = ("channel_not_found", "not_in_channel", "user_not_in_channel")
 
 
 def make_slack_client(settings: Settings) -> AsyncWebClient:
@@ -47,6 +55,11 @@ def make_slack_client(settings: Settings) -> AsyncWebClient:
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def _digest(text: str, blocks: list[Any]) -> str:
+    body = json.dumps({"text": text, "blocks": blocks}, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def _error_code(exc: SlackApiError) -> str:
@@ -65,8 +78,14 @@ class SlackNotifier:
         self._client = client
         self._settings = settings
         self._clock = clock
+        self._bot_user_id: str | None = None
 
     async def create_channel(self, *, incident: Incident) -> tuple[str, str]:
+        """Create the incident's channel and return (id, name).
+
+        Names are deterministic (prefix, number, title, then a suffix), so a retry after a lost
+        answer or a crash meets its own channel as `name_taken`: a channel of that name the bot
+        created is the one to use, not a reason to make another."""
         assert incident.number is not None
         for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
             name = channel_name(
@@ -81,11 +100,37 @@ class SlackNotifier:
                 )
             except SlackApiError as exc:
                 if _error_code(exc) == "name_taken":
+                    mine = await self._own_channel_named(name, private=incident.private)
+                    if mine is not None:
+                        return mine, name
                     continue
                 raise
             channel = response["channel"]
             return str(channel["id"]), str(channel["name"])
         raise RuntimeError(f"no free channel name after {MAX_NAME_ATTEMPTS} tries")
+
+    async def _own_channel_named(self, name: str, *, private: bool) -> str | None:
+        bot_user = await self.bot_user_id()
+        cursor: str | None = None
+        while True:
+            response = await self._client.conversations_list(
+                types="private_channel" if private else "public_channel",
+                exclude_archived=True,
+                limit=1000,
+                **({"cursor": cursor} if cursor else {}),
+            )
+            for channel in response.get("channels") or []:
+                if channel.get("name") == name and channel.get("creator") == bot_user:
+                    return str(channel["id"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+
+    async def bot_user_id(self) -> str:
+        if self._bot_user_id is None:
+            response = await self._client.auth_test()
+            self._bot_user_id = str(response["user_id"])
+        return self._bot_user_id
 
     async def invite(self, *, channel_id: str, user_ids: list[str]) -> None:
         if not user_ids:
@@ -97,36 +142,53 @@ class SlackNotifier:
             if _error_code(exc) not in ("already_in_channel", "cant_invite_self"):
                 raise
 
-    async def post_card(self, *, card: IncidentCard) -> str:
+    async def post_card(self, *, card: IncidentCard, effect: str | None = None) -> str:
         incident = card.incident
         assert incident.channel_id is not None
+        text, blocks = self._card(card)
         response = await self._client.chat_postMessage(
             channel=incident.channel_id,
-            text=card_text(incident),
-            blocks=card_blocks(card, now=self._clock.now()),
+            text=text,
+            blocks=blocks,
             unfurl_links=False,
+            metadata=effect_metadata(effect),
         )
-        ts = str(response["ts"])
-        await self._client.pins_add(channel=incident.channel_id, timestamp=ts)
-        return ts
+        return str(response["ts"])
 
-    async def update_card(self, *, card: IncidentCard) -> None:
+    async def pin(self, *, channel_id: str, ts: str) -> None:
+        try:
+            await self._client.pins_add(channel=channel_id, timestamp=ts)
+        except SlackApiError as exc:
+            if _error_code(exc) != "already_pinned":
+                raise
+
+    def card_digest(self, card: IncidentCard) -> str:
+        """What the card would show now, as a digest: equal digests mean equal messages."""
+        text, blocks = self._card(card)
+        return _digest(text, blocks)
+
+    async def update_card(self, *, card: IncidentCard) -> str | None:
+        """Re-render the pinned card in place; returns the digest of what it now shows."""
         incident = card.incident
         if incident.channel_id is None or incident.card_ts is None:
-            return
+            return None
+        text, blocks = self._card(card)
         await self._client.chat_update(
-            channel=incident.channel_id,
-            ts=incident.card_ts,
-            text=card_text(incident),
-            blocks=card_blocks(card, now=self._clock.now()),
+            channel=incident.channel_id, ts=incident.card_ts, text=text, blocks=blocks
         )
+        return _digest(text, blocks)
 
-    async def post_checklist(self, *, view: ChecklistView) -> str:
+    def _card(self, card: IncidentCard) -> tuple[str, list[Any]]:
+        blocks = card_blocks(card, now=self._clock.now())
+        return card_text(card.incident), [block.to_dict() for block in blocks]
+
+    async def post_checklist(self, *, view: ChecklistView, effect: str | None = None) -> str:
         assert view.incident.channel_id is not None
         response = await self._client.chat_postMessage(
             channel=view.incident.channel_id,
             text=checklist_text(view),
             blocks=checklist_blocks(view),
+            metadata=effect_metadata(effect),
         )
         return str(response["ts"])
 
@@ -139,6 +201,9 @@ class SlackNotifier:
             text=checklist_text(view),
             blocks=checklist_blocks(view),
         )
+
+    async def find_post(self, *, channel_id: str, effect: str, since: datetime) -> str | None:
+        return await find_post(self._client, channel_id=channel_id, effect=effect, since=since)
 
     async def send_reminder(self, *, reminder: DueReminder) -> str:
         channel = reminder.channel_id
@@ -154,16 +219,46 @@ class SlackNotifier:
         )
         return str(response["ts"])
 
-    async def post_notice(self, *, notice: Notice) -> None:
-        await self._client.chat_postMessage(
-            channel=notice.channel_id, text=notice_text(notice), unfurl_links=False
+    async def post_notice(self, *, notice: Notice, effect: str | None = None) -> str:
+        response = await self._client.chat_postMessage(
+            channel=notice.channel_id,
+            text=notice_text(notice),
+            unfurl_links=False,
+            metadata=effect_metadata(effect),
         )
+        return str(response["ts"])
 
-    async def announce(self, *, incident: Incident) -> None:
-        channel = self._settings.announce_channel
+    async def tell_declared(
+        self, *, channel_id: str, user_id: str, number: int, incident_channel: str
+    ) -> None:
+        try:
+            await self._client.chat_postEphemeral(
+                channel=channel_id,
+                user=user_id,
+                text=f"Declared incident #{number}: <#{incident_channel}>",
+            )
+        except SlackApiError as exc:
+            # They left the channel, or it is one the bot cannot post in: the channel exists,
+            # they are in it, and it is on their App Home; that is enough.
+            if _error_code(exc) not in (
+                "channel_not_found",
+                "not_in_channel",
+                "user_not_in_channel",
+            ):
+                raise
+
+    @property
+    def announce_channel(self) -> str | None:
+        return self._settings.announce_channel or None
+
+    async def announce(self, *, incident: Incident, effect: str | None = None) -> str | None:
+        channel = self.announce_channel
         if not channel:
-            return
-        await self._client.chat_postMessage(channel=channel, text=announcement_text(incident))
+            return None
+        response = await self._client.chat_postMessage(
+            channel=channel, text=announcement_text(incident), metadata=effect_metadata(effect)
+        )
+        return str(response["ts"])
 
     async def permalink(self, *, channel_id: str, ts: str) -> str | None:
         try:

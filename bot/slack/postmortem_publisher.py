@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.postmortem.notices import ClosingSummary
+from bot.slack.effects import find_file
 from bot.slack.messages.postmortem import closing_summary_text
 
 log = logging.getLogger(__name__)
@@ -61,14 +63,25 @@ class SlackPostmortemPublisher:
         title: str,
         content: str,
         summary: ClosingSummary,
-    ) -> None:
-        await self._client.files_upload_v2(
+    ) -> str:
+        """Share the file in the channel with the summary as its message; return its id."""
+        response = await self._client.files_upload_v2(
             channel=channel_id,
             content=content,
             filename=filename,
             title=title,
             initial_comment=closing_summary_text(summary),
         )
+        files = response.get("files") or [response.get("file") or {}]
+        return str(files[0].get("id", ""))
+
+    async def find_upload(self, *, channel_id: str, filename: str, since: datetime) -> str | None:
+        return await find_file(self._client, channel_id=channel_id, filename=filename, since=since)
 
     async def archive_channel(self, *, channel_id: str) -> None:
-        await self._client.conversations_archive(channel=channel_id)
+        try:
+            await self._client.conversations_archive(channel=channel_id)
+        except SlackApiError as exc:
+            data = exc.response.data if exc.response is not None else None
+            if not isinstance(data, dict) or data.get("error") != "already_archived":
+                raise

@@ -67,14 +67,6 @@ class SqlIncidentRepository:
             .order_by(col(IncidentRow.number))
         )
 
-    async def list_unprovisioned(self) -> list[Incident]:
-        return await self._all(
-            select(IncidentRow)
-            .where(col(IncidentRow.status) == Status.OPEN.value)
-            .where(col(IncidentRow.channel_id).is_(None))
-            .order_by(col(IncidentRow.number))
-        )
-
     async def _first(self, statement: SelectOfScalar[IncidentRow]) -> Incident | None:
         row = (await self._session.exec(statement)).first()
         return row_to_incident(row) if row is not None else None

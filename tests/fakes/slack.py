@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
 
 
@@ -61,10 +62,13 @@ class CallLog:
 class RecordingNotifier(CallLog):
     """The Notifier, and the checklist and reminder notifiers the same Slack notifier is."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, announce_channel: str | None = None) -> None:
         super().__init__()
         # Messages `fetch_message` finds, by (channel, ts): what a pinned reaction points at.
         self.messages: dict[tuple[str, str], SlackMessage] = {}
+        self.announce_channel = announce_channel
+        # What each effect key posted (the metadata Slack would keep), for `find_post`.
+        self.posted: dict[str, str] = {}
 
     async def create_channel(self, **call: Any) -> tuple[str, str]:
         self._record("create_channel", call)
@@ -76,16 +80,38 @@ class RecordingNotifier(CallLog):
 
     async def post_card(self, **call: Any) -> str:
         self._record("post_card", call)
-        return self._next_ts()
+        return self._posted(call)
 
-    async def update_card(self, **call: Any) -> None:
+    async def tell_declared(self, **call: Any) -> None:
+        self._record("tell_declared", call)
+
+    async def pin(self, **call: Any) -> None:
+        self._record("pin", call)
+
+    def card_digest(self, card: IncidentCard) -> str:
+        return repr(card)
+
+    async def update_card(self, **call: Any) -> str | None:
         self._record("update_card", call)
+        return self.card_digest(call["card"])
 
-    async def post_notice(self, **call: Any) -> None:
+    async def post_notice(self, **call: Any) -> str:
         self._record("post_notice", call)
+        return self._posted(call)
 
-    async def announce(self, **call: Any) -> None:
+    async def announce(self, **call: Any) -> str | None:
         self._record("announce", call)
+        return self._posted(call)
+
+    async def find_post(self, **call: Any) -> str | None:
+        self._record("find_post", call)
+        return self.posted.get(call["effect"])
+
+    def _posted(self, call: dict[str, Any]) -> str:
+        ts = self._next_ts()
+        if call.get("effect"):
+            self.posted[call["effect"]] = ts
+        return ts
 
     async def permalink(self, **call: Any) -> str | None:
         self._record("permalink", call)
@@ -97,7 +123,7 @@ class RecordingNotifier(CallLog):
 
     async def post_checklist(self, **call: Any) -> str:
         self._record("post_checklist", call)
-        return self._next_ts()
+        return self._posted(call)
 
     async def update_checklist(self, **call: Any) -> None:
         self._record("update_checklist", call)
@@ -132,8 +158,13 @@ class RecordingChangeNotifier(CallLog):
 class RecordingPublisher(CallLog):
     """The PostmortemPublisher."""
 
-    async def upload_markdown(self, **call: Any) -> None:
+    async def upload_markdown(self, **call: Any) -> str:
         self._record("upload_markdown", call)
+        return f"F0{len(self.calls):05d}"
+
+    async def find_upload(self, **call: Any) -> str | None:
+        self._record("find_upload", call)
+        return None
 
     async def archive_channel(self, **call: Any) -> None:
         self._record("archive_channel", call)

@@ -11,9 +11,9 @@ other, and the last to commit wins.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -22,8 +22,10 @@ from pydantic import BaseModel
 from bot.core.changes.model import Change, ChangeKind
 from bot.core.changes.ports import ChangeRepository
 from bot.core.errors import DuplicateDeclaration, IncidentNotFound
+from bot.core.events import Event, decode_event, encode_event
 from bot.core.incidents.model import Incident, Status
 from bot.core.incidents.ports import IncidentRepository
+from bot.core.outbox import FailingEffect, OutboxEntry, OutboxRepository
 from bot.core.postmortem import CloseOverride, Postmortem
 from bot.core.postmortem.analysis import (
     ActionItem,
@@ -72,6 +74,28 @@ class Reminder:
 
 
 @dataclass
+class StoredEvent:
+    """An outbox row: the event kept as (kind, JSON payload), as the database keeps it."""
+
+    incident_number: int
+    kind: str
+    payload: dict[str, object]
+    created_at: datetime
+    steps: dict[str, object] = field(default_factory=dict)
+    attempts: int = 0
+    not_before: datetime | None = None
+    last_error: str | None = None
+    done_at: datetime | None = None
+
+
+@dataclass
+class Projection:
+    claimed_by: str | None
+    claimed_until: datetime
+    last_card: str | None = None
+
+
+@dataclass
 class Records:
     """Everything stored, by table. Ids count up per table, as sequences do."""
 
@@ -90,6 +114,8 @@ class Records:
     action_items: dict[int, tuple[int, ActionItem]] = field(default_factory=dict)
     postmortems: dict[int, Postmortem] = field(default_factory=dict)
     changes: dict[int, Change] = field(default_factory=dict)
+    outbox: dict[int, StoredEvent] = field(default_factory=dict)
+    projections: dict[int, Projection] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
@@ -129,9 +155,6 @@ class InMemoryIncidents:
 
     async def list_open(self) -> list[Incident]:
         return self._all(lambda i: i.status is Status.OPEN)
-
-    async def list_unprovisioned(self) -> list[Incident]:
-        return self._all(lambda i: i.status is Status.OPEN and i.channel_id is None)
 
     def _all(self, matches: Callable[[Incident], bool]) -> list[Incident]:
         return [
@@ -512,8 +535,113 @@ class InMemoryChanges:
         ]
 
 
+class InMemoryOutbox:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+        self.added: set[int] = set()
+
+    async def add(self, *, incident_number: int, event: Event, now: datetime) -> None:
+        self._records.outbox[self._records.next_id("outbox")] = StoredEvent(
+            incident_number=incident_number,
+            kind=event.kind,
+            payload=encode_event(event),
+            created_at=now,
+        )
+        self.added.add(incident_number)
+
+    async def due_incidents(self, *, now: datetime, limit: int) -> list[int]:
+        found: list[int] = []
+        for stored in self._records.outbox.values():
+            number = stored.incident_number
+            lease = self._records.projections.get(number)
+            if (
+                stored.done_at is None
+                and (stored.not_before is None or stored.not_before <= now)
+                and (lease is None or lease.claimed_until <= now)
+                and number not in found
+            ):
+                found.append(number)
+        return found[:limit]
+
+    async def claim(
+        self, *, incident_number: int, claimant: str, now: datetime, lease_until: datetime
+    ) -> bool:
+        lease = self._records.projections.get(incident_number)
+        if lease is not None and lease.claimed_until >= now and lease.claimed_by != claimant:
+            return False
+        if lease is None:
+            self._records.projections[incident_number] = Projection(claimant, lease_until)
+        else:
+            lease.claimed_by, lease.claimed_until = claimant, lease_until
+        return True
+
+    async def release(self, *, incident_number: int, claimant: str) -> None:
+        lease = self._records.projections.get(incident_number)
+        if lease is not None and lease.claimed_by == claimant:
+            lease.claimed_by, lease.claimed_until = None, datetime.min.replace(tzinfo=UTC)
+
+    async def pending(self, *, incident_number: int) -> list[OutboxEntry]:
+        return [
+            OutboxEntry(
+                id=entry_id,
+                incident_number=stored.incident_number,
+                event=decode_event(stored.kind, dict(stored.payload)),
+                created_at=stored.created_at,
+                steps=copy.deepcopy(stored.steps),
+                attempts=stored.attempts,
+                not_before=stored.not_before,
+                last_error=stored.last_error,
+            )
+            for entry_id, stored in sorted(self._records.outbox.items())
+            if stored.incident_number == incident_number and stored.done_at is None
+        ]
+
+    async def save(self, *, entry: OutboxEntry) -> None:
+        stored = self._records.outbox[entry.id]
+        stored.steps = copy.deepcopy(entry.steps)
+        stored.attempts = entry.attempts
+        stored.not_before = entry.not_before
+        stored.last_error = entry.last_error
+
+    async def finish(self, *, entry_id: int, now: datetime) -> None:
+        self._records.outbox[entry_id].done_at = now
+
+    async def last_card(self, *, incident_number: int) -> str | None:
+        lease = self._records.projections.get(incident_number)
+        return lease.last_card if lease is not None else None
+
+    async def save_last_card(self, *, incident_number: int, digest: str) -> None:
+        lease = self._records.projections.get(incident_number)
+        if lease is not None:
+            lease.last_card = digest
+
+    async def failing(
+        self, *, min_attempts: int, incident_number: int | None = None
+    ) -> list[FailingEffect]:
+        return [
+            FailingEffect(
+                incident_number=stored.incident_number,
+                kind=stored.kind,
+                attempts=stored.attempts,
+                last_error=stored.last_error or "",
+                since=stored.created_at,
+            )
+            for _, stored in sorted(self._records.outbox.items())
+            if stored.done_at is None
+            and stored.attempts >= min_attempts
+            and stored.last_error is not None
+            and incident_number in (None, stored.incident_number)
+        ]
+
+    async def oldest_pending(self) -> datetime | None:
+        waiting = [s.created_at for s in self._records.outbox.values() if s.done_at is None]
+        return min(waiting, default=None)
+
+
 class InMemoryUnitOfWork:
     """One transaction on an InMemoryStorage (single use, like the SQL one)."""
+
+    _outbox: InMemoryOutbox
 
     # Typed as the ports (protocol attributes are invariant), so this satisfies UnitOfWork.
     incidents: IncidentRepository
@@ -526,6 +654,7 @@ class InMemoryUnitOfWork:
     reminders: ReminderRepository
     changes: ChangeRepository
     webhook_deliveries: WebhookDeliveryRepository
+    outbox: OutboxRepository
 
     def __init__(self, storage: InMemoryStorage) -> None:
         self._storage = storage
@@ -547,6 +676,7 @@ class InMemoryUnitOfWork:
         self.postmortems = InMemoryPostmortems(working)
         self.changes = InMemoryChanges(working)
         self.webhook_deliveries = InMemoryWebhookDeliveries(working)
+        self.outbox = self._outbox = InMemoryOutbox(working)
         return self
 
     async def __aexit__(
@@ -559,6 +689,10 @@ class InMemoryUnitOfWork:
         if working is not None and exc_type is None:
             self._storage.committed = working
             self._storage.commits += 1
+            if self._outbox.added and self._storage.on_events is not None:
+                # Awaited, not scheduled: a core test sees the events performed when the use
+                # case returns, with no background task to wait for.
+                await self._storage.on_events(set(self._outbox.added))
 
 
 class InMemoryStorage:
@@ -567,6 +701,7 @@ class InMemoryStorage:
     def __init__(self) -> None:
         self.committed = Records()
         self.commits = 0
+        self.on_events: Callable[[set[int]], Awaitable[None]] | None = None
 
     def __call__(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self)

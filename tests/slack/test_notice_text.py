@@ -17,7 +17,6 @@ from bot.core.postmortem.notices import (
     ActionDropped,
     ClosingSummary,
     DetectionRecorded,
-    PostmortemNotUploaded,
     RootCauseRecorded,
     ScopeContradictsSeverity,
 )
@@ -79,7 +78,6 @@ NOTICES: list[Notice] = [
         channel_id=C, number=N, actor="U0A", position=1, title=WORDS, artefact_url="https://x"
     ),
     ActionDropped(channel_id=C, number=N, actor="U0A", position=1, title=WORDS),
-    PostmortemNotUploaded(channel_id=C, summary=SUMMARY),
 ]
 
 

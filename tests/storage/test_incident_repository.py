@@ -70,7 +70,7 @@ async def test_found_by_channel_and_by_declare_key(
     assert by_key is not None and by_key.number == added.number
 
 
-async def test_open_and_unprovisioned_lists(
+async def test_open_list_leaves_closed_incidents_out(
     uow_factory: SqlUnitOfWorkFactory, new_incident: IncidentBuilder
 ) -> None:
     async with uow_factory() as uow:
@@ -86,10 +86,8 @@ async def test_open_and_unprovisioned_lists(
 
     async with uow_factory() as uow:
         open_numbers = [i.number for i in await uow.incidents.list_open()]
-        unprovisioned = [i.number for i in await uow.incidents.list_unprovisioned()]
 
     assert open_numbers == [provisioned.number, crashed.number]
-    assert unprovisioned == [crashed.number]
 
 
 async def test_save_writes_every_change_back(

@@ -10,11 +10,12 @@ of a Slack outage would only be told "already there".
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.changes.digest import DEFAULT_DAYS, Digest
+from bot.core.changes.events import ChangeAdded, ChangesLanded
 from bot.core.changes.ledger_digest import read_digest
 from bot.core.changes.model import (
     Change,
@@ -22,10 +23,10 @@ from bot.core.changes.model import (
     change_timeline_event,
     concerns_service,
 )
-from bot.core.changes.ports import ChangeNotifier
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import DomainError, IncidentClosed, IncidentNotFound
 from bot.core.incidents.model import Incident
+from bot.core.outbox import emit
 from bot.core.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,6 @@ def digest_anchor(incident: Incident) -> datetime:
 @dataclass
 class ChangeService:
     uow: UnitOfWorkFactory
-    notifier: ChangeNotifier
     clock: Clock = field(default_factory=SystemClock)
 
     # -- recording -------------------------------------------------------------------------
@@ -138,13 +138,16 @@ class ChangeService:
                             landed.append(change)
                     if landed:
                         placed.append((incident, landed))
-        for incident, landed in placed:
-            by = recorded_by if incident.number == incident_number else None
-            await self._tell(
-                "changes",
-                incident,
-                self.notifier.post_changes(incident=incident, changes=landed, recorded_by=by),
-            )
+                        await emit(
+                            tx,
+                            number,
+                            ChangesLanded(
+                                number=number,
+                                change_ids=tuple(c.id or 0 for c in landed),
+                                recorded_by=recorded_by if number == incident_number else None,
+                            ),
+                            now=now,
+                        )
         return Recorded(
             changes=stored, new=new, incidents=[incident.number or 0 for incident, _ in placed]
         )
@@ -169,12 +172,13 @@ class ChangeService:
                     change, incident_number=incident_number, recorded_at=now, actor=actor
                 )
             )
-        if added:
-            await self._tell(
-                "added change",
-                incident,
-                self.notifier.post_change_added(incident=incident, change=change, added_by=actor),
-            )
+            if added:
+                await emit(
+                    tx,
+                    incident_number,
+                    ChangeAdded(number=incident_number, change_id=change_id, added_by=actor),
+                    now=now,
+                )
         return AddedToTimeline(incident=incident, change=change, added=added)
 
     # -- reading ---------------------------------------------------------------------------
@@ -230,27 +234,8 @@ class ChangeService:
         ledger's."""
         return await self.digest(incident=await self.incident_in(channel_id), days=days)
 
-    async def post_digest(self, view: DigestView) -> None:
-        """Post an incident's digest in its channel."""
-        incident = view.incident
-        if incident is None or incident.channel_id is None:
-            raise ValueError("only an incident's digest is posted to a channel")
-        await self.notifier.post_digest(
-            channel_id=incident.channel_id,
-            digest=view.digest,
-            incident=incident,
-            on_timeline=view.on_timeline,
-        )
-
-    async def post_opening_digest(self, incident: Incident) -> None:
-        """The digest an incident opens with (registered on IncidentService.on_provisioned)."""
-        await self.post_digest(await self.digest(incident=incident))
-
-    # -- helpers ---------------------------------------------------------------------------
-
-    async def _tell(self, what: str, incident: Incident, message: Awaitable[None]) -> None:
-        """Await a notifier call whose failure must not fail the committed use case."""
-        try:
-            await message
-        except Exception:
-            log.exception("could not post %s to the channel of incident #%s", what, incident.number)
+    async def get_many(self, change_ids: Sequence[int]) -> list[Change]:
+        """The ledger's changes with these ids, in the order given (unknown ids left out)."""
+        async with self.uow() as tx:
+            found = [await tx.changes.get(change_id=change_id) for change_id in change_ids]
+        return [change for change in found if change is not None]

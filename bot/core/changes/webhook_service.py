@@ -19,17 +19,18 @@ from bot.core.changes.alertmanager import (
     alert_group_declare_key,
     alertmanager_intake,
 )
+from bot.core.changes.events import AlertsLanded
 from bot.core.changes.langfuse import (
     DEFAULT_WATCHED_LABELS,
     LANGFUSE_SOURCE,
     langfuse_prompt_change,
 )
 from bot.core.changes.model import Change, ChangeKind
-from bot.core.changes.ports import ChangeNotifier
 from bot.core.changes.service import ChangeService
 from bot.core.clock import Clock, SystemClock
 from bot.core.incidents.model import Incident
 from bot.core.incidents.service import IncidentService
+from bot.core.outbox import emit
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,6 @@ class WebhookService:
     uow: UnitOfWorkFactory
     incidents: IncidentService
     changes: ChangeService
-    notifier: ChangeNotifier
     clock: Clock = field(default_factory=SystemClock)
 
     async def alertmanager(self, data: object) -> AlertOutcome:
@@ -88,11 +88,6 @@ class WebhookService:
                 group_incident = await tx.incidents.get_by_declare_key(key=key)
 
         placed = await self._place(intake.alerts, group_incident) if intake.alerts else []
-        for incident, landed in placed:
-            try:
-                await self.notifier.post_alerts(incident=incident, alerts=landed)
-            except Exception:
-                log.exception("could not post alerts to the channel of #%s", incident.number)
         return AlertOutcome(
             alerts=len(intake.alerts),
             added=sum(len(landed) for _, landed in placed),
@@ -156,6 +151,9 @@ class WebhookService:
                         landed.append(alert)
                 if landed:
                     placed.append((incident, landed))
+                    await emit(
+                        tx, number, AlertsLanded(number=number, alerts=tuple(landed)), now=now
+                    )
         return placed
 
     async def _note_first_alarm(self, number: int, at: datetime) -> None:

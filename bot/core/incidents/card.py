@@ -13,3 +13,5 @@ class IncidentCard:
     timebox_minutes: int | None  # of the current phase; None when its runbook sets none
     open_items: int  # open action items
     unowned_items: int  # of those, the ones nobody owns yet
+    # Slack steps the projector keeps failing to perform (still retried): shown, not hidden.
+    failing_effects: int = 0

@@ -143,6 +143,9 @@ class DeclareInput(BaseModel):
     # Same key, same incident: a double-clicked modal or a retried API call declares once.
     idempotency_key: str | None = None
     private: bool = False
+    # Where it was declared from (a channel other than the incident's): told there once the
+    # incident's channel exists.
+    origin_channel_id: str | None = None
 
     @field_validator("title", mode="before")
     @classmethod

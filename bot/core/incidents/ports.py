@@ -1,11 +1,9 @@
-"""What the incident use cases drive: their repository and Slack (the Notifier)."""
+"""What the incident use cases drive: their repository, and what they read from Slack."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from bot.core.events import Notice
-from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
 from bot.core.incidents.model import Incident
 
@@ -28,35 +26,9 @@ class IncidentRepository(Protocol):
 
     async def list_open(self) -> list[Incident]: ...
 
-    async def list_unprovisioned(self) -> list[Incident]:
-        """Open incidents whose channel was never created (a crash mid-declare)."""
-        ...
 
-
-class Notifier(Protocol):
-    """What the use cases ask of Slack. Implementations retry and raise on final failure."""
-
-    async def create_channel(self, *, incident: Incident) -> tuple[str, str]:
-        """Create the incident's channel, choosing a free name; return (id, name)."""
-        ...
-
-    async def invite(self, *, channel_id: str, user_ids: list[str]) -> None: ...
-
-    async def post_card(self, *, card: IncidentCard) -> str:
-        """Post and pin the incident card; return its message ts."""
-        ...
-
-    async def update_card(self, *, card: IncidentCard) -> None:
-        """Re-render the pinned card in place."""
-        ...
-
-    async def post_notice(self, *, notice: Notice) -> None:
-        """Tell the notice's channel what happened (the edge words it)."""
-        ...
-
-    async def announce(self, *, incident: Incident) -> None:
-        """Tell the announce channel (if one is set) that the incident exists."""
-        ...
+class ChatReader(Protocol):
+    """What the incident use cases read from Slack (effects go through the outbox)."""
 
     async def permalink(self, *, channel_id: str, ts: str) -> str | None: ...
 

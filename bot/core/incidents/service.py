@@ -1,14 +1,15 @@
 """Use cases of the incident lifecycle: declare, provision, roles, severity, notes, updates.
 
-Each use case owns its transaction (one unit of work) and talks to Slack only after the data it
-reports is committed, so what people see in Slack is always backed by the database.
+Each use case owns its transaction (one unit of work) and records, in it, the events its change
+implies (bot/core/outbox.py): the Slack projector performs them after the commit, so what people
+see in Slack is always backed by the database, and a committed change is never lost to a Slack
+failure.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.core.errors import (
 )
 from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
+from bot.core.incidents.events import CardChanged, IncidentDeclared, PeopleInvited
 from bot.core.incidents.model import DeclareInput, Incident, Role, Severity
 from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
 from bot.core.incidents.permissions import (
@@ -31,8 +33,11 @@ from bot.core.incidents.permissions import (
     require_steering,
     visible_to,
 )
-from bot.core.incidents.ports import ChannelMembers, NoMembers, Notifier
+from bot.core.incidents.ports import ChannelMembers, ChatReader, NoMembers
+from bot.core.outbox import FAILING_AFTER_ATTEMPTS, emit
 from bot.core.postmortem.analysis import ActionStatus
+from bot.core.runbooks.model import RunbookCatalog
+from bot.core.runbooks.phases import PhaseRun
 from bot.core.timeline import TimelineEvent, TimelineKind, person
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -44,16 +49,14 @@ MAX_NOTE_LENGTH = 3000
 @dataclass
 class IncidentService:
     uow: UnitOfWorkFactory
-    notifier: Notifier
+    chat: ChatReader
     clock: Clock = field(default_factory=SystemClock)
-    # Features that act once an incident's channel and card exist (the runbook's first
-    # checklist, the what-changed digest) register here instead of being called from here.
-    on_provisioned: list[Callable[[Incident], Awaitable[None]]] = field(default_factory=list)
+    # The runbooks an incident may follow: a declaration enters its runbook's first phase.
+    runbooks: RunbookCatalog | None = None
     # The current phase's timebox for the card; the runbook catalogue knows it (wired at start).
     timebox_of: Callable[[Incident], int | None] = lambda incident: None
     permissions: Permissions = field(default_factory=Permissions)
     members: ChannelMembers = field(default_factory=NoMembers)
-    _card_locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -107,7 +110,8 @@ class IncidentService:
     # -- declaring -------------------------------------------------------------------------
 
     async def declare(self, data: DeclareInput) -> tuple[Incident, bool]:
-        """Record a new incident, then create its channel and card.
+        """Record a new incident in its runbook's first phase, and the event that has its
+        channel, card and announcement made.
 
         Returns (incident, created). The same idempotency key returns the first incident
         with created=False and touches nothing, so a double-clicked modal or a retried API
@@ -120,6 +124,11 @@ class IncidentService:
                     existing = await tx.incidents.get_by_declare_key(key=data.idempotency_key)
                     if existing is not None:
                         return existing, False
+                first_phase = (
+                    self.runbooks.get(data.runbook).first_phase
+                    if self.runbooks is not None and data.runbook in self.runbooks
+                    else None
+                )
                 incident = await tx.incidents.add(
                     incident=Incident(
                         title=data.title.strip(),
@@ -136,8 +145,10 @@ class IncidentService:
                         private=data.private,
                         declared_at=now,
                         phase_started_at=now,
+                        **({"phase": first_phase.name} if first_phase is not None else {}),
                     )
                 )
+                number = incident.number or 0
                 await self._record(
                     tx,
                     incident,
@@ -170,67 +181,41 @@ class IncidentService:
                             "user_ids": [data.reporter_id],
                         },
                     )
+                if first_phase is not None and self.runbooks is not None:
+                    runbook = self.runbooks.get(data.runbook)
+                    await tx.phases.start(
+                        run=PhaseRun(
+                            incident_number=number,
+                            runbook=runbook.name,
+                            phase=first_phase.name,
+                            started_at=now,
+                            entered_by=data.reporter_id,
+                        )
+                    )
+                    await self._record(
+                        tx,
+                        incident,
+                        TimelineKind.PHASE,
+                        f"Phase {first_phase.title} started (runbook {runbook.title})",
+                        details={
+                            "event": "phase_started",
+                            "phase": first_phase.name,
+                            "runbook": runbook.name,
+                        },
+                    )
+                await emit(
+                    tx,
+                    number,
+                    IncidentDeclared(number=number, origin_channel_id=data.origin_channel_id),
+                    now=now,
+                )
         except DuplicateDeclaration:
             async with self.uow() as tx:
                 assert data.idempotency_key is not None
                 existing = await tx.incidents.get_by_declare_key(key=data.idempotency_key)
             assert existing is not None
             return existing, False
-        return await self.provision(incident), True
-
-    async def provision(self, incident: Incident) -> Incident:
-        """Bring an incident's Slack side up to date: channel, members, card, announcement.
-
-        Each step is saved as soon as it is done, so a crash part-way resumes where it stopped
-        (see resume_unprovisioned) instead of creating a second channel.
-        """
-        assert incident.number is not None
-        number = incident.number
-        if incident.channel_id is None:
-            channel_id, name = await self.notifier.create_channel(incident=incident)
-            incident = await self._save_step(
-                number,
-                {"channel_id": channel_id, "channel_name": name},
-                f"Channel #{name} created",
-                details={"event": "channel_created", "channel": channel_id},
-            )
-            members = [u for u in {incident.reporter_id, incident.commander_id} if u]
-            if members:
-                await self.notifier.invite(channel_id=channel_id, user_ids=sorted(members))
-                await self._save_step(
-                    number,
-                    {},
-                    "Invited " + ", ".join(person(u) for u in sorted(members)),
-                    details={"event": "invited", "user_ids": sorted(members)},
-                )
-        if incident.card_ts is None:
-            card_ts = await self.notifier.post_card(card=await self.card(number))
-            incident = await self._save_step(
-                number,
-                {"card_ts": card_ts},
-                "Incident card posted and pinned",
-                details={"event": "card_posted", "ts": card_ts},
-            )
-            if not incident.private:
-                await self.notifier.announce(incident=incident)
-            for hook in self.on_provisioned:
-                try:
-                    await hook(incident)
-                except Exception:
-                    # One feature failing must not undo or hide the declaration itself.
-                    log.exception("after-declare step failed for incident #%s", number)
-        return incident
-
-    async def resume_unprovisioned(self) -> int:
-        """Finish declarations a crash interrupted; returns how many were resumed."""
-        async with self.uow() as tx:
-            pending = await tx.incidents.list_unprovisioned()
-        for incident in pending:
-            try:
-                await self.provision(incident)
-            except Exception:
-                log.exception("could not resume provisioning of incident #%s", incident.number)
-        return len(pending)
+        return incident, True
 
     # -- everyday commands -----------------------------------------------------------------
 
@@ -271,11 +256,14 @@ class IncidentService:
                     "user_ids": [user_id, replaced] if replaced else [user_id],
                 },
             )
-        await self.notifier.invite(channel_id=channel_id, user_ids=[user_id])
-        await self.notifier.post_notice(
-            notice=RoleAssigned(channel_id=channel_id, user_id=user_id, role=role)
-        )
-        await self.refresh_card(incident.number)
+            await emit(
+                tx,
+                incident.number or 0,
+                PeopleInvited(channel_id=channel_id, user_ids=(user_id,)),
+                RoleAssigned(channel_id=channel_id, user_id=user_id, role=role),
+                CardChanged(number=incident.number or 0),
+                now=self.clock.now(),
+            )
         return incident
 
     async def set_severity(self, *, channel_id: str, severity: Severity, actor: str) -> Incident:
@@ -296,12 +284,15 @@ class IncidentService:
                 actor=actor,
                 details={"from": previous.value, "to": severity.value},
             )
-        await self.notifier.post_notice(
-            notice=SeverityChanged(
-                channel_id=channel_id, previous=previous, severity=severity, actor=actor
+            await emit(
+                tx,
+                incident.number or 0,
+                SeverityChanged(
+                    channel_id=channel_id, previous=previous, severity=severity, actor=actor
+                ),
+                CardChanged(number=incident.number or 0),
+                now=self.clock.now(),
             )
-        )
-        await self.refresh_card(incident.number)
         return incident
 
     async def post_update(self, *, channel_id: str, text: str, actor: str) -> Incident:
@@ -317,10 +308,13 @@ class IncidentService:
             incident.last_update_at = now
             await tx.incidents.save(incident=incident)
             await self._record(tx, incident, TimelineKind.UPDATE, text, actor=actor)
-        await self.notifier.post_notice(
-            notice=StakeholderUpdate(channel_id=channel_id, actor=actor, text=text)
-        )
-        await self.refresh_card(incident.number)
+            await emit(
+                tx,
+                incident.number or 0,
+                StakeholderUpdate(channel_id=channel_id, actor=actor, text=text),
+                CardChanged(number=incident.number or 0),
+                now=now,
+            )
         return incident
 
     async def add_message(
@@ -338,7 +332,7 @@ class IncidentService:
         Slack event delivered again) — nothing is added then.
         """
         if message.permalink is None:
-            link = await self.notifier.permalink(channel_id=message.channel_id, ts=message.ts)
+            link = await self.chat.permalink(channel_id=message.channel_id, ts=message.ts)
             message = message.model_copy(update={"permalink": link})
         async with self.uow() as tx:
             if event_id is not None and not await tx.processed_events.claim(
@@ -383,38 +377,27 @@ class IncidentService:
             incident = await tx.incidents.get_by_channel(channel_id=channel_id)
         if incident is None or not incident.is_open:
             return False
-        message = await self.notifier.fetch_message(channel_id=channel_id, ts=ts)
+        message = await self.chat.fetch_message(channel_id=channel_id, ts=ts)
         if message is None:
             return False
         return await self.add_message(
             incident=incident, message=message, added_by=reactor, via="reaction", event_id=event_id
         )
 
-    async def refresh_card(self, number: int | None) -> None:
-        """Re-render the pinned card from the latest stored state.
-
-        Card edits for one incident are serialised and always read fresh data, so two commands
-        finishing in the other order can never leave the card showing the older state.
-        """
-        if number is None:
-            return
-        async with self._card_locks.setdefault(number, asyncio.Lock()):
-            async with self.uow() as tx:
-                incident = await tx.incidents.get(number=number)
-                card = await self._card(tx, incident) if incident is not None else None
-            if card is not None:
-                await self.notifier.update_card(card=card)
-
     # -- helpers ---------------------------------------------------------------------------
 
     async def _card(self, tx: UnitOfWork, incident: Incident) -> IncidentCard:
         items = await tx.action_items.list_for(incident_number=incident.number or 0)
         open_items = [i for i in items if i.status is ActionStatus.OPEN]
+        failing = await tx.outbox.failing(
+            min_attempts=FAILING_AFTER_ATTEMPTS, incident_number=incident.number or 0
+        )
         return IncidentCard(
             incident=incident,
             timebox_minutes=self.timebox_of(incident),
             open_items=len(open_items),
             unowned_items=sum(1 for i in open_items if i.owner_id is None),
+            failing_effects=len(failing),
         )
 
     async def _open_incident_in(self, tx: UnitOfWork, channel_id: str) -> Incident:
@@ -450,17 +433,3 @@ class IncidentService:
                 details=details or {},
             )
         )
-
-    async def _save_step(
-        self, number: int, changes: dict[str, Any], summary: str, *, details: dict[str, Any]
-    ) -> Incident:
-        async with self.uow() as tx:
-            incident = await tx.incidents.get(number=number)
-            if incident is None:
-                raise IncidentNotFound(number)
-            for name, value in changes.items():
-                setattr(incident, name, value)
-            if changes:
-                await tx.incidents.save(incident=incident)
-            await self._record(tx, incident, TimelineKind.STATUS, summary, details=details)
-        return incident

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 from bot.core.clock import Clock
 from bot.core.errors import IncidentClosed, IncidentNotFound
+from bot.core.events import Event, Notice
+from bot.core.incidents.events import CardChanged
 from bot.core.incidents.model import Incident
 from bot.core.incidents.permissions import ItemChange, require_item
-from bot.core.incidents.ports import Notifier
 from bot.core.incidents.service import IncidentService
+from bot.core.outbox import emit
 from bot.core.postmortem.analysis import ActionItem, ActionStatus
 from bot.core.postmortem.forms import ActionItemInput, CompletionInput
 from bot.core.postmortem.locking import RecordNotFound, Repeated, first_time, open_incident
@@ -33,7 +35,6 @@ class NumberedItem:
 @dataclass
 class ActionItemService:
     reader: PostmortemReader
-    notifier: Notifier
     incidents: IncidentService
 
     @property
@@ -56,20 +57,22 @@ class ActionItemService:
                 return None
             stored = await tx.action_items.add(incident_number=number, item=item)
             position = len(await tx.action_items.list_for(incident_number=number))
-        if incident.channel_id:
-            await self.notifier.post_notice(
-                notice=ActionAdded(
-                    channel_id=incident.channel_id,
-                    number=number,
-                    actor=actor,
-                    position=position,
-                    category=stored.category,
-                    title=stored.title,
-                    owner_id=stored.owner_id,
-                    due=stored.due,
+            events: list[Event] = []
+            if incident.channel_id:
+                events.append(
+                    ActionAdded(
+                        channel_id=incident.channel_id,
+                        number=number,
+                        actor=actor,
+                        position=position,
+                        category=stored.category,
+                        title=stored.title,
+                        owner_id=stored.owner_id,
+                        due=stored.due,
+                    )
                 )
-            )
-        await self.incidents.refresh_card(number)
+            events.append(CardChanged(number=number))
+            await emit(tx, number, *events, now=self.clock.now())
         return NumberedItem(incident=incident, position=position, item=stored)
 
     async def edit_action(
@@ -82,25 +85,21 @@ class ActionItemService:
     async def assign_action(
         self, *, number: int, item_id: int, owner_id: str, actor: str
     ) -> NumberedItem:
-        changed = await self._change_action(
+        return await self._change_action(
             number,
             item_id,
             lambda item: item.model_copy(update={"owner_id": owner_id}),
             actor=actor,
             rule=ItemChange.REASSIGN,
+            notice=lambda channel_id, position, item: ActionAssigned(
+                channel_id=channel_id,
+                number=number,
+                actor=actor,
+                position=position,
+                owner_id=owner_id,
+                title=item.title,
+            ),
         )
-        if changed.incident.channel_id:
-            await self.notifier.post_notice(
-                notice=ActionAssigned(
-                    channel_id=changed.incident.channel_id,
-                    number=number,
-                    actor=actor,
-                    position=changed.position,
-                    owner_id=owner_id,
-                    title=changed.item.title,
-                )
-            )
-        return changed
 
     async def take_action(self, *, number: int, item_id: int, actor: str) -> NumberedItem:
         return await self.assign_action(number=number, item_id=item_id, owner_id=actor, actor=actor)
@@ -122,43 +121,40 @@ class ActionItemService:
             return done.done(item, now=now)
 
         try:
-            changed = await self._change_action(
-                number, item_id, complete, actor=actor, rule=ItemChange.COMPLETE, once=once
+            return await self._change_action(
+                number,
+                item_id,
+                complete,
+                actor=actor,
+                rule=ItemChange.COMPLETE,
+                once=once,
+                notice=lambda channel_id, position, item: ActionCompleted(
+                    channel_id=channel_id,
+                    number=number,
+                    actor=actor,
+                    position=position,
+                    title=item.title,
+                    artefact_url=item.artefact_url,
+                ),
             )
         except Repeated:
             return None
-        if changed.incident.channel_id:
-            await self.notifier.post_notice(
-                notice=ActionCompleted(
-                    channel_id=changed.incident.channel_id,
-                    number=number,
-                    actor=actor,
-                    position=changed.position,
-                    title=changed.item.title,
-                    artefact_url=changed.item.artefact_url,
-                )
-            )
-        return changed
 
     async def drop_action(self, *, number: int, item_id: int, actor: str) -> NumberedItem:
-        changed = await self._change_action(
+        return await self._change_action(
             number,
             item_id,
             lambda item: item.model_copy(update={"status": ActionStatus.DROPPED}),
             actor=actor,
             rule=ItemChange.DROP,
+            notice=lambda channel_id, position, item: ActionDropped(
+                channel_id=channel_id,
+                number=number,
+                actor=actor,
+                position=position,
+                title=item.title,
+            ),
         )
-        if changed.incident.channel_id:
-            await self.notifier.post_notice(
-                notice=ActionDropped(
-                    channel_id=changed.incident.channel_id,
-                    number=number,
-                    actor=actor,
-                    position=changed.position,
-                    title=changed.item.title,
-                )
-            )
-        return changed
 
     async def _change_action(
         self,
@@ -170,6 +166,7 @@ class ActionItemService:
         rule: ItemChange,
         open_only: bool = False,
         once: str | None = None,
+        notice: Callable[[str, int, ActionItem], Notice] | None = None,
     ) -> NumberedItem:
         who = await self.incidents.permissions.actor(actor)
         async with self.reader.uow() as tx:
@@ -187,10 +184,14 @@ class ActionItemService:
             updated = change(item)
             await tx.action_items.save(incident_number=number, item=updated)
             items = await tx.action_items.list_for(incident_number=number)
-        position = next((n for n, i in enumerate(items, start=1) if i.id == item_id), 0)
+            position = next((n for n, i in enumerate(items, start=1) if i.id == item_id), 0)
+            events: list[Event] = []
+            if notice is not None and incident.channel_id:
+                events.append(notice(incident.channel_id, position, updated))
+            events.append(CardChanged(number=number))  # the card counts open and unowned items
+            await emit(tx, number, *events, now=self.clock.now())
         if not incident.is_open:
             await self._recompile_stored(number)
-        await self.incidents.refresh_card(number)  # the card counts open and unowned items
         return NumberedItem(incident=incident, position=position, item=updated)
 
     async def _recompile_stored(self, number: int) -> None:

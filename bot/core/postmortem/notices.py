@@ -86,10 +86,3 @@ class ClosingSummary:
     review_flags: int
     overridden: tuple[str, ...]  # titles of the blocking flags closed over
     template_problem: str | None
-
-
-@dataclass(frozen=True)
-class PostmortemNotUploaded(Notice):
-    """The close went through but the file could not be shared: say where to get it."""
-
-    summary: ClosingSummary

@@ -12,7 +12,6 @@ from typing import Protocol
 
 from bot.core.postmortem import CloseOverride, Postmortem
 from bot.core.postmortem.analysis import ActionItem, Detection, Resolution, RootCause, SliceImpact
-from bot.core.postmortem.notices import ClosingSummary
 
 
 @dataclass(frozen=True)
@@ -104,21 +103,3 @@ class UserDirectory(Protocol):
     async def display_names(self, *, user_ids: list[str]) -> dict[str, str]:
         """Display names by user id; ids it cannot resolve are left out, never an error."""
         ...
-
-
-class PostmortemPublisher(Protocol):
-    """What closing an incident asks of Slack beyond the Notifier: the file and the archive."""
-
-    async def upload_markdown(
-        self,
-        *,
-        channel_id: str,
-        filename: str,
-        title: str,
-        content: str,
-        summary: ClosingSummary,
-    ) -> None:
-        """Share `content` as a file in the channel, with the summary as its message."""
-        ...
-
-    async def archive_channel(self, *, channel_id: str) -> None: ...

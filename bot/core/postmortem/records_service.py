@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import IncidentClosed
+from bot.core.events import Event
+from bot.core.incidents.events import CardChanged
 from bot.core.incidents.model import Incident
-from bot.core.incidents.ports import Notifier
-from bot.core.incidents.service import IncidentService
+from bot.core.outbox import emit
 from bot.core.postmortem.analysis import SliceImpact
 from bot.core.postmortem.forms import DetectionInput, RootCauseInput, SliceInput
 from bot.core.postmortem.locking import RecordNotFound, first_time, open_incident
@@ -84,8 +85,6 @@ def suggest_axes(analysis: Analysis, *, now: datetime) -> list[AxisSuggestion]:
 @dataclass
 class RecordsService:
     reader: PostmortemReader
-    notifier: Notifier
-    incidents: IncidentService
 
     @property
     def clock(self) -> Clock:
@@ -115,23 +114,25 @@ class RecordsService:
             if detection.first_alarm_at is not None:
                 incident.first_alarm_at = detection.first_alarm_at
             await tx.incidents.save(incident=incident)
-        draft = Analysis(incident=incident, detection=detection).draft()
-        started, alarm = draft.regression_started_at(), draft.first_alarm_at()
-        time_to_detect = alarm - started if started and alarm else None
-        if incident.channel_id:
-            await self.notifier.post_notice(
-                notice=DetectionRecorded(
-                    channel_id=incident.channel_id,
-                    number=number,
-                    actor=actor,
-                    how=detection.how,
-                    signal=detection.signal,
-                    time_to_detect_seconds=(
-                        time_to_detect.total_seconds() if time_to_detect is not None else None
+            draft = Analysis(incident=incident, detection=detection).draft()
+            started, alarm = draft.regression_started_at(), draft.first_alarm_at()
+            time_to_detect = alarm - started if started and alarm else None
+            events: list[Event] = [CardChanged(number=number)]
+            if incident.channel_id:
+                events.insert(
+                    0,
+                    DetectionRecorded(
+                        channel_id=incident.channel_id,
+                        number=number,
+                        actor=actor,
+                        how=detection.how,
+                        signal=detection.signal,
+                        time_to_detect_seconds=(
+                            time_to_detect.total_seconds() if time_to_detect is not None else None
+                        ),
                     ),
                 )
-            )
-        await self.incidents.refresh_card(number)
+            await emit(tx, number, *events, now=self.clock.now())
         return incident, time_to_detect
 
     # -- scope -------------------------------------------------------------------------------
@@ -174,19 +175,22 @@ class RecordsService:
             before = await tx.analysis.list_slices(incident_number=number)
             await change(tx)
             rows = await tx.analysis.list_slices(incident_number=number)
-        was = scope_contradiction(before, incident.severity)
-        now = scope_contradiction(rows, incident.severity)
-        # Said when it becomes true, not again on every row saved while it stays true (the
-        # scope form shows it all along).
-        if now is not None and was is None and incident.channel_id:
-            await self.notifier.post_notice(
-                notice=ScopeContradictsSeverity(
-                    channel_id=incident.channel_id,
-                    number=number,
-                    severity=incident.severity,
-                    explanation=now,
+            was = scope_contradiction(before, incident.severity)
+            now = scope_contradiction(rows, incident.severity)
+            # Said when it becomes true, not again on every row saved while it stays true (the
+            # scope form shows it all along).
+            if now is not None and was is None and incident.channel_id:
+                await emit(
+                    tx,
+                    number,
+                    ScopeContradictsSeverity(
+                        channel_id=incident.channel_id,
+                        number=number,
+                        severity=incident.severity,
+                        explanation=now,
+                    ),
+                    now=self.clock.now(),
                 )
-            )
         return ScopeSaved(incident=incident, rows=rows, contradiction=now)
 
     # -- root cause --------------------------------------------------------------------------
@@ -196,17 +200,20 @@ class RecordsService:
         async with self.reader.uow() as tx:
             incident = await open_incident(tx, number)
             await tx.analysis.save_root_cause(incident_number=number, root_cause=root)
-        if incident.channel_id:
-            await self.notifier.post_notice(
-                notice=RootCauseRecorded(
-                    channel_id=incident.channel_id,
-                    number=number,
-                    actor=actor,
-                    axes=tuple(
-                        f.axis
-                        for f in sorted(root.axes, key=lambda f: f.axis is not root.first_axis)
+            if incident.channel_id:
+                await emit(
+                    tx,
+                    number,
+                    RootCauseRecorded(
+                        channel_id=incident.channel_id,
+                        number=number,
+                        actor=actor,
+                        axes=tuple(
+                            f.axis
+                            for f in sorted(root.axes, key=lambda f: f.axis is not root.first_axis)
+                        ),
+                        first_axis=root.first_axis,
                     ),
-                    first_axis=root.first_axis,
+                    now=self.clock.now(),
                 )
-            )
         return incident

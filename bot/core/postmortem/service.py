@@ -1,30 +1,28 @@
 """The postmortem as a document: read it as it stands, and close the incident with it.
 
-Closing records the resolution, compiles the postmortem from every record, stores it and posts
-it to the channel.
+Closing records the resolution, compiles the postmortem from every record and stores it, with
+the event that has the projector share it in the channel.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
 from bot.core.errors import DomainError, IncidentClosed, IncidentNotFound
+from bot.core.incidents.events import CardChanged
 from bot.core.incidents.model import Incident, Status
 from bot.core.incidents.permissions import Steering, require_steering
-from bot.core.incidents.ports import Notifier
 from bot.core.incidents.service import IncidentService
+from bot.core.outbox import emit
 from bot.core.postmortem import CloseOverride, Flag, Postmortem, blocking, review
 from bot.core.postmortem.analysis import ActionCategory, ActionStatus
+from bot.core.postmortem.events import PostmortemCompiled
 from bot.core.postmortem.forms import ResolutionInput
 from bot.core.postmortem.locking import first_time
-from bot.core.postmortem.notices import ClosingSummary, PostmortemNotUploaded
-from bot.core.postmortem.ports import PostmortemPublisher
+from bot.core.postmortem.notices import ClosingSummary
 from bot.core.postmortem.reader import Analysis, PostmortemDocument, PostmortemReader, load_analysis
 from bot.core.timeline import TimelineEvent, TimelineKind, person
-
-log = logging.getLogger(__name__)
 
 
 class BlockingFlagsOpen(DomainError):
@@ -47,10 +45,7 @@ class Closed:
 @dataclass
 class PostmortemService:
     reader: PostmortemReader
-    notifier: Notifier
-    publisher: PostmortemPublisher
     incidents: IncidentService
-    archive_on_close: bool = False
 
     @property
     def clock(self) -> Clock:
@@ -89,19 +84,20 @@ class PostmortemService:
         reason: str | None = None,
         once: str | None = None,
     ) -> Closed | None:
-        """Record the resolution, close the incident, compile and store the postmortem, then
-        post it to the channel, show the card closed and (if set) archive the channel.
+        """Record the resolution, close the incident, compile and store the postmortem, and
+        record the event that shares it — all in one transaction, so a close is never left
+        without its postmortem, nor its postmortem posted twice (the projector posts it).
 
         A blocking review flag stops the close unless `close_anyway`; then the override (who,
         when, which flags, why) is stored and printed in the postmortem. The same `once` key
         (the submission's) closes once: a repeat returns None and posts nothing.
 
-        The close is committed first and the postmortem compiled and stored right after: names
-        come from Slack, and Slack is never called while the incident row is locked. Should
-        the process die in between, the records are all there and `document()` compiles the
-        postmortem from them on request."""
+        Names come from Slack, read before the transaction: Slack is never called while the
+        incident row is locked."""
         now = self.clock.now()
         who = await self.incidents.permissions.actor(actor)
+        before = await self.reader.analysis_of(number, with_timeline=True)
+        names = await self.reader.names_or_none(before)
         async with self.reader.uow() as tx:
             incident = await tx.incidents.get(number=number)
             if incident is None:
@@ -149,39 +145,18 @@ class PostmortemService:
                 )
             )
             final = await load_analysis(tx, incident, with_timeline=True)
-        postmortem = self.reader.compile(final, await self.reader.names_or_none(final))
-        async with self.reader.uow() as tx:
+            postmortem = self.reader.compile(final, names)
             await tx.postmortems.save(incident_number=number, postmortem=postmortem)
-        await self._publish(incident, postmortem, overridden=flags, actor=actor)
-        await self.incidents.refresh_card(number)
-        if self.archive_on_close and incident.channel_id:
-            try:
-                await self.publisher.archive_channel(channel_id=incident.channel_id)
-            except Exception:
-                log.exception("could not archive the channel of incident #%s", number)
+            await emit(
+                tx,
+                number,
+                CardChanged(number=number),
+                PostmortemCompiled(
+                    number=number, actor=actor, overridden=tuple(f.title for f in flags)
+                ),
+                now=now,
+            )
         return Closed(incident=incident, postmortem=postmortem, overridden=flags)
-
-    async def _publish(
-        self, incident: Incident, postmortem: Postmortem, *, overridden: list[Flag], actor: str
-    ) -> None:
-        if incident.channel_id is None:
-            return
-        number = incident.number
-        summary = closing_summary(incident, postmortem, overridden=overridden, actor=actor)
-        try:
-            await self.publisher.upload_markdown(
-                channel_id=incident.channel_id,
-                filename=f"incident-{number}-postmortem.md",
-                title=f"Postmortem: incident #{number} {incident.title}",
-                content=postmortem.markdown,
-                summary=summary,
-            )
-        except Exception:
-            # The postmortem is stored: say where to get it rather than lose the close.
-            log.exception("could not upload the postmortem of incident #%s", number)
-            await self.notifier.post_notice(
-                notice=PostmortemNotUploaded(channel_id=incident.channel_id, summary=summary)
-            )
 
 
 def _clean(text: str | None) -> str | None:
@@ -190,7 +165,7 @@ def _clean(text: str | None) -> str | None:
 
 
 def closing_summary(
-    incident: Incident, postmortem: Postmortem, *, overridden: list[Flag], actor: str
+    incident: Incident, postmortem: Postmortem, *, overridden: tuple[str, ...], actor: str
 ) -> ClosingSummary:
     """The facts of the message posted with the postmortem file."""
     data = postmortem.data
@@ -206,6 +181,6 @@ def closing_summary(
         eval_set_items=sum(1 for i in live if i["category"] == ActionCategory.EVAL_SET.value),
         open_items=sum(1 for i in live if i["status"] == ActionStatus.OPEN.value),
         review_flags=len(postmortem.flags),
-        overridden=tuple(f.title for f in overridden),
+        overridden=overridden,
         template_problem=postmortem.template_problem,
     )

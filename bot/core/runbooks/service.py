@@ -8,14 +8,16 @@ records each step on the timeline.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.errors import IncidentClosed, InvalidInput, NotAnIncidentChannel
-from bot.core.events import Notice
+from bot.core.errors import IncidentClosed, IncidentNotFound, InvalidInput, NotAnIncidentChannel
+from bot.core.events import Event
+from bot.core.incidents.events import CardChanged
 from bot.core.incidents.model import Incident
 from bot.core.incidents.permissions import Steering, require_steering
 from bot.core.incidents.service import IncidentService
+from bot.core.outbox import emit
+from bot.core.runbooks.events import ChecklistChanged, PhaseEntered
 from bot.core.runbooks.model import ChecklistItem, Runbook, RunbookCatalog, RunbookPhase
 from bot.core.runbooks.notices import LeverPulled
 from bot.core.runbooks.phases import EntryState, PhaseRun
@@ -56,58 +58,12 @@ class AdvanceOutcome:
     open_items: list[ChecklistItem] = field(default_factory=list)
 
 
-class ChecklistNotifier(Protocol):
-    """What this service asks of Slack (the Slack notifier implements it)."""
-
-    async def post_checklist(self, *, view: ChecklistView) -> str:
-        """Post the phase's checklist in the incident channel; return its ts."""
-        ...
-
-    async def update_checklist(self, *, view: ChecklistView) -> None:
-        """Re-render a posted checklist in place."""
-        ...
-
-    async def post_notice(self, *, notice: Notice) -> None: ...
-
-
 @dataclass
 class PhaseService:
     uow: UnitOfWorkFactory
-    notifier: ChecklistNotifier
     incidents: IncidentService
     catalog: RunbookCatalog
     clock: Clock = field(default_factory=SystemClock)
-
-    # -- entering -----------------------------------------------------------------------------
-
-    async def enter_first_phase(self, incident: Incident) -> None:
-        """Runs once the incident's channel exists: start the first phase, post its checklist."""
-        assert incident.number is not None
-        runbook = self.catalog.get(incident.runbook)
-        first = runbook.first_phase
-        async with self.uow() as tx:
-            current = await tx.incidents.get(number=incident.number)
-            if current is None or await tx.phases.current(incident_number=incident.number):
-                return  # already entered (a resumed declaration)
-            start = current.phase_started_at or self.clock.now()
-            run = await tx.phases.start(
-                run=PhaseRun(
-                    incident_number=incident.number,
-                    runbook=runbook.name,
-                    phase=first.name,
-                    started_at=start,
-                    entered_by=current.reporter_id,
-                )
-            )
-            current.phase, current.phase_started_at = first.name, start
-            await tx.incidents.save(incident=current)
-            await self._record(
-                tx,
-                current,
-                f"Phase {first.title} started (runbook {runbook.title})",
-                details={"event": "phase_started", "phase": first.name, "runbook": runbook.name},
-            )
-        await self._post_checklist(current, runbook, first, run)
 
     # -- ticking ------------------------------------------------------------------------------
 
@@ -152,11 +108,14 @@ class PhaseService:
             if is_criterion:
                 await self._update_mitigation(tx, incident, spec, entries, actor)
             run = await self._latest_run(tx, number, phase)
-        view = ChecklistView(incident, runbook, spec, run, entries)
-        if run.checklist_ts:
-            await self.notifier.update_checklist(view=view)
-        await self.incidents.refresh_card(number)
-        return view
+            await emit(
+                tx,
+                number,
+                ChecklistChanged(number=number, run_id=run.id or 0),
+                CardChanged(number=number),
+                now=now,
+            )
+        return ChecklistView(incident, runbook, spec, run, entries)
 
     async def _update_mitigation(
         self,
@@ -259,12 +218,14 @@ class PhaseService:
                     "user_ids": [actor] if open_items else [],
                 },
             )
-        if run.checklist_ts:
-            await self.notifier.update_checklist(
-                view=ChecklistView(incident, runbook, leaving, run, entries)
+            await emit(
+                tx,
+                number,
+                ChecklistChanged(number=number, run_id=run.id or 0),
+                PhaseEntered(number=number, run_id=new_run.id or 0),
+                CardChanged(number=number),
+                now=now,
             )
-        await self._post_checklist(incident, runbook, destination, new_run)
-        await self.incidents.refresh_card(number)
         return AdvanceOutcome(advanced=True, target=destination.name, open_items=open_items)
 
     async def switch_runbook(self, *, channel_id: str, name: str, actor: str) -> Runbook:
@@ -307,8 +268,11 @@ class PhaseService:
                 actor=actor,
                 details={"event": "runbook_changed", "from": previous, "to": runbook.name},
             )
-        await self._post_checklist(incident, runbook, phase, run)
-        await self.incidents.refresh_card(number)
+            events: list[Event] = []
+            if old_run is not None:
+                events.append(ChecklistChanged(number=number, run_id=old_run.id or 0))
+            events += [PhaseEntered(number=number, run_id=run.id or 0), CardChanged(number=number)]
+            await emit(tx, number, *events, now=now)
         return runbook
 
     # -- levers -------------------------------------------------------------------------------
@@ -351,14 +315,17 @@ class PhaseService:
                     "user_ids": [authorized_by],
                 },
             )
-        await self.notifier.post_notice(
-            notice=LeverPulled(
-                channel_id=incident.channel_id,
-                lever_title=lever.title,
-                authorized_by=authorized_by,
-                trade_off=trade_off,
+            await emit(
+                tx,
+                incident_number,
+                LeverPulled(
+                    channel_id=incident.channel_id,
+                    lever_title=lever.title,
+                    authorized_by=authorized_by,
+                    trade_off=trade_off,
+                ),
+                now=self.clock.now(),
             )
-        )
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -380,19 +347,20 @@ class PhaseService:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    async def _post_checklist(
-        self, incident: Incident, runbook: Runbook, phase: RunbookPhase, run: PhaseRun
-    ) -> None:
+    async def view_of_run(self, number: int, run_id: int | None = None) -> ChecklistView:
+        """The checklist of one stay in a phase (the current one when `run_id` is None)."""
         async with self.uow() as tx:
-            entries = await tx.phases.entries(
-                incident_number=incident.number or 0, phase=phase.name
-            )
-        ts = await self.notifier.post_checklist(
-            view=ChecklistView(incident, runbook, phase, run, entries)
-        )
-        async with self.uow() as tx:
-            run.checklist_ts = ts
-            await tx.phases.save(run=run)
+            incident = await tx.incidents.get(number=number)
+            if incident is None:
+                raise IncidentNotFound(number)
+            runs = await tx.phases.runs(incident_number=number)
+            chosen = [r for r in runs if r.id == run_id] if run_id is not None else runs[-1:]
+            if not chosen:
+                raise InvalidInput("phase", f"incident #{number} has no such phase run")
+            run = chosen[0]
+            runbook = self.catalog.get(run.runbook)
+            entries = await tx.phases.entries(incident_number=number, phase=run.phase)
+        return ChecklistView(incident, runbook, runbook.phase(run.phase), run, entries)
 
     async def _latest_run(self, tx: UnitOfWork, number: int, phase: str) -> PhaseRun:
         runs = [r for r in await tx.phases.runs(incident_number=number) if r.phase == phase]
@@ -430,3 +398,12 @@ class PhaseService:
                 details=dict(details or {}),
             )
         )
+
+
+async def checklist_posted(tx: UnitOfWork, *, number: int, run_id: int, ts: str) -> None:
+    """Remember where a phase's checklist was posted (written with the projector's step)."""
+    for run in await tx.phases.runs(incident_number=number):
+        if run.id == run_id:
+            run.checklist_ts = ts
+            await tx.phases.save(run=run)
+            return

@@ -104,6 +104,17 @@ def card_blocks(card: IncidentCard, *, now: datetime) -> list[Block]:
                 )
             )
         )
+    if card.failing_effects:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f":warning: {card.failing_effects} Slack step(s) keep failing and "
+                        "are being retried; the incident's data is safe (see App Home)."
+                    )
+                ]
+            )
+        )
     if incident.is_open:
         blocks.append(
             ActionsBlock(

@@ -10,7 +10,6 @@ from bot.core.postmortem.notices import (
     ActionCompleted,
     ActionDropped,
     DetectionRecorded,
-    PostmortemNotUploaded,
     RootCauseRecorded,
     ScopeContradictsSeverity,
 )
@@ -42,6 +41,4 @@ def notice_text(notice: Notice) -> str:
             return postmortem.action_completed_text(notice)
         case ActionDropped():
             return postmortem.action_dropped_text(notice)
-        case PostmortemNotUploaded():
-            return postmortem.not_uploaded_text(notice)
     raise TypeError(f"no Slack wording for {type(notice).__name__}")

@@ -24,7 +24,6 @@ from bot.core.postmortem.notices import (
     ActionDropped,
     ClosingSummary,
     DetectionRecorded,
-    PostmortemNotUploaded,
     RootCauseRecorded,
     ScopeContradictsSeverity,
 )
@@ -122,15 +121,6 @@ def closing_summary_text(summary: ClosingSummary) -> str:
             f"{escape(summary.template_problem)}"
         )
     return "\n".join(lines)
-
-
-def not_uploaded_text(notice: PostmortemNotUploaded) -> str:
-    number = notice.summary.number
-    return (
-        f"{closing_summary_text(notice.summary)}\n:x: The file could not be uploaded; get it "
-        f"with `ai-incident postmortem {number}` or "
-        f"GET /api/v1/incidents/{number}/postmortem.md."
-    )
 
 
 # -- the review flags, and the preview -------------------------------------------------------

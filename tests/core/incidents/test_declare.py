@@ -4,12 +4,9 @@ part-way is finished later without a second channel."""
 
 from __future__ import annotations
 
-import pytest
-
 from bot.core.incidents.model import Category, DeclareInput, Severity
 from bot.core.timeline import TimelineKind
 from tests.core.assembly import ALICE, Core
-from tests.fakes.slack import SlackUnavailable
 
 
 async def test_declaring_opens_a_channel_with_card_checklist_and_digest() -> None:
@@ -20,7 +17,7 @@ async def test_declaring_opens_a_channel_with_card_checklist_and_digest() -> Non
     assert stored.commander_id == ALICE
     assert stored.channel_id == incident.channel_id and stored.card_ts is not None
     assert stored.phase == "triage"
-    assert core.slack.methods()[:4] == ["create_channel", "invite", "post_card", "announce"]
+    assert core.slack.methods()[:5] == ["create_channel", "invite", "post_card", "pin", "announce"]
     [invite] = core.slack.called("invite")
     assert invite["user_ids"] == [ALICE]
     assert len(core.slack.called("post_checklist")) == 1
@@ -50,23 +47,27 @@ async def test_the_same_declare_key_returns_the_first_incident_and_touches_nothi
 async def test_a_declaration_slack_interrupted_is_finished_without_a_second_channel() -> None:
     core = Core()
     core.slack.fail("post_card")
-    with pytest.raises(SlackUnavailable):
-        await core.declare()
+    await core.declare()  # stored, whatever Slack does: the effects follow
     half_done = core.storage.incident(1)
     assert half_done.channel_id is not None and half_done.card_ts is None
-    finished = await core.incidents.provision(half_done)
-    assert finished.card_ts is not None
+    await core.projector.drain()
+    assert core.storage.incident(1).card_ts is None  # waiting for its backoff, not hammering
+    core.clock.advance(minutes=1)
+    await core.projector.drain()
+    assert core.storage.incident(1).card_ts is not None
     assert len(core.slack.called("create_channel")) == 1
     assert len(core.slack.called("post_card")) == 1
 
 
-async def test_a_declaration_that_never_got_its_channel_is_resumed_at_start() -> None:
+async def test_a_declaration_that_never_got_its_channel_gets_it_on_a_later_sweep() -> None:
     core = Core()
-    core.slack.fail("create_channel")
-    with pytest.raises(SlackUnavailable):
-        await core.declare()
+    core.slack.fail("create_channel", times=3)
+    await core.declare()
     assert core.storage.incident(1).channel_id is None
-    assert await core.incidents.resume_unprovisioned() == 1
+    for _ in range(3):
+        core.clock.advance(minutes=5)
+        await core.projector.drain()
     assert core.storage.incident(1).channel_id is not None
     assert core.storage.incident(1).card_ts is not None
-    assert await core.incidents.resume_unprovisioned() == 0
+    assert await core.projector.drain() == 0  # nothing left to do
+    assert len(core.slack.called("post_card")) == 1

@@ -71,9 +71,10 @@ async def test_command_is_handed_over_by_the_commander_but_not_taken_by_anyone_e
 
 async def test_without_a_commander_anyone_may_take_command_and_nothing_else() -> None:
     core = Core()
-    incident, _ = await core.incidents.declare(
+    declared, _ = await core.incidents.declare(
         DeclareInput(title="Drift", severity=Severity.S2, category=Category.SILENT_DRIFT)
     )
+    incident = core.storage.incident(declared.number or 0)
     channel = Core.channel_of(incident)
     assert incident.commander_id is None  # declared by automation: nobody to steer yet
     with pytest.raises(NotPermitted, match="has no commander yet"):
@@ -165,7 +166,7 @@ class ChannelRoster:
 
 async def test_a_private_incident_is_not_handed_to_someone_outside_its_channel() -> None:
     core = Core()
-    incident, _ = await core.incidents.declare(
+    declared, _ = await core.incidents.declare(
         DeclareInput(
             title="Leaked prompts in a private deployment",
             severity=Severity.S1,
@@ -174,6 +175,7 @@ async def test_a_private_incident_is_not_handed_to_someone_outside_its_channel()
             private=True,
         )
     )
+    incident = core.storage.incident(declared.number or 0)
     assert incident.number is not None and incident.channel_id is not None
     core.incidents.members = ChannelRoster({incident.channel_id: {ALICE}})
 

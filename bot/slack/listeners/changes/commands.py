@@ -8,6 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.changes.digest import DEFAULT_DAYS, MAX_DAYS
 from bot.core.errors import InvalidInput
 from bot.deps import Deps
+from bot.slack.change_notifier import SlackChangeNotifier
 from bot.slack.forms import change as change_form
 from bot.slack.listeners.command_registry import Invocation
 from bot.slack.messages.changes import digest_blocks, digest_text
@@ -49,7 +50,12 @@ async def changes(
     )
     if view.incident is not None and view.incident.is_open:
         # Everyone in the incident channel should see it, with its "Add to timeline" buttons.
-        await deps.changes.post_digest(view)
+        await SlackChangeNotifier(client).post_digest(
+            channel_id=view.incident.channel_id or inv.channel_id,
+            digest=view.digest,
+            incident=view.incident,
+            on_timeline=view.on_timeline,
+        )
         return
     # Elsewhere (or after close) it answers the question for the asker only.
     await respond(

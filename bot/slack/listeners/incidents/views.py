@@ -52,14 +52,9 @@ async def on_declare(
         await ack(response_action="errors", errors=declare_form.errors(field_errors(exc)))
         return
     await ack()
-    incident, created = await deps.incidents.declare(data)
     origin = DeclareState.decode(context["metadata"]).origin_channel_id
-    if created and origin and origin != incident.channel_id:
-        await client.chat_postEphemeral(
-            channel=origin,
-            user=user_id,
-            text=f"Declared incident #{incident.number}: <#{incident.channel_id}>",
-        )
+    # The person is told in `origin` once the channel exists (the projector does it).
+    await deps.incidents.declare(data.model_copy(update={"origin_channel_id": origin}))
 
 
 async def on_update(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
