@@ -156,7 +156,11 @@ class Message:
     def is_thread_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def to_slack(self, files: list[JsonDict] | None = None) -> JsonDict:
+    def to_slack(
+        self, files: list[JsonDict] | None = None, *, include_metadata: bool = True
+    ) -> JsonDict:
+        """The message as Slack sends it; history leaves `metadata` out unless it is asked for
+        (`include_all_metadata`), so `include_metadata=False` there."""
         body: JsonDict = {"type": "message", "user": self.user, "ts": self.ts, "text": self.text}
         if self.blocks:
             body["blocks"] = self.blocks
@@ -178,7 +182,7 @@ class Message:
         if files:
             body["files"] = files
             body["upload"] = True
-        if self.metadata is not None:
+        if self.metadata is not None and include_metadata:
             body["metadata"] = self.metadata
         return body
 
