@@ -304,11 +304,16 @@ class FileRecord:
         """The content decoded as UTF-8 (what a snippet or a markdown postmortem holds)."""
         return (self.content or b"").decode("utf-8", errors="replace")
 
+    @property
+    def filetype(self) -> str:
+        """Slack's `filetype`, taken from the name's extension ('text' without one)."""
+        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else "text"
+
     def to_slack(self, *, base_url: str) -> JsonDict:
         public: dict[str, list[JsonDict]] = {}
         for channel, ts in self.shares:
             public.setdefault(channel, []).append({"ts": ts, "reply_count": 0})
-        extension = self.name.rsplit(".", 1)[-1].lower() if "." in self.name else "text"
+        extension = self.filetype
         return {
             "id": self.id,
             "created": self.created,
