@@ -338,8 +338,11 @@ class Call:
     """One request the app made, in arrival order, injected failures included.
 
     `method` is the Web API method, or `response_url` / `file_upload` for those raw POSTs.
-    `injected` is True when a fault set up with `fail()` answered instead of the emulator.
-    Tokens are never kept.
+    `ok`, `error` and `status` are what the app was answered. `injected` is True when a planned
+    fault (`fail()` / `fail_randomly()`) gave that answer. `performed` says whether the emulator
+    ran the method (its effects, if any, are in the workspace): False for a failure injected
+    before the work, True for every other call, including an ambiguous failure injected after
+    the work, whose real answer, never delivered, is kept in `lost_answer`. Tokens are never kept.
     """
 
     method: str
@@ -348,6 +351,8 @@ class Call:
     error: str | None = None
     injected: bool = False
     status: int = 200
+    performed: bool = True
+    lost_answer: JsonDict | None = None
 
 
 @dataclass(frozen=True)
