@@ -1,8 +1,9 @@
 """The emulator's HTTP face: the Web API, response URLs, file uploads and downloads.
 
 Requests are decoded the way Slack accepts them (query string, form or JSON body; the token as
-`Authorization: Bearer` or a `token` argument), planned faults answer first, then the method runs
-with the workspace locked. Every request is recorded, tokens never are.
+`Authorization: Bearer` or a `token` argument), planned faults answer first (an ambiguous one right
+after the work), and the method runs with the workspace locked. Every request is recorded, tokens
+never are.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import asyncio
 import contextlib
 import hmac
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -43,6 +46,15 @@ def build_app(ws: Workspace, faults: FaultPlan, token: str) -> Starlette:
     )
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What the emulator did with a request: the body to record, its status, the response."""
+
+    body: JsonDict
+    status: int
+    response: Response
+
+
 class _Handlers:
     def __init__(self, ws: Workspace, faults: FaultPlan, token: str) -> None:
         self._ws = ws
@@ -52,26 +64,46 @@ class _Handlers:
     def _authorized(self, token: str | None) -> bool:
         return token is not None and hmac.compare_digest(token.encode(), self._token.encode())
 
-    async def _planned_failure(self, method: str, params: JsonDict) -> Response | None:
+    async def _serve(self, method: str, params: JsonDict, work: Callable[[], _Outcome]) -> Response:
+        """Run `work` (under the workspace lock) unless a planned fault answers first.
+
+        A failure planned before the work answers instead of it; one planned after the work
+        (`after_work`) lets it happen and then replaces its answer, which the call record keeps
+        as `lost_answer` so a test can see what the app never learned.
+        """
         seconds = self._faults.next_delay(method)
         if seconds > 0:
             await asyncio.sleep(seconds)
         failure = self._faults.next_failure(method)
-        if failure is None:
-            return None
-        body: JsonDict = {"ok": False, "error": failure.error}
+        if failure is not None and not failure.after_work:
+            body: JsonDict = {"ok": False, "error": failure.error}
+            with self._ws.lock:
+                self._ws.record_call(
+                    method, params, body, status=failure.status, injected=True, performed=False
+                )
+            return _failure_response(failure, body)
         with self._ws.lock:
-            self._ws.record_call(method, params, body, status=failure.status, injected=True)
+            outcome = work()
+            if failure is None:
+                self._ws.record_call(method, params, outcome.body, status=outcome.status)
+                return outcome.response
+            body = {"ok": False, "error": failure.error}
+            self._ws.record_call(
+                method,
+                params,
+                body,
+                status=failure.status,
+                injected=True,
+                lost_answer=outcome.body,
+            )
         return _failure_response(failure, body)
 
     async def api(self, request: Request) -> Response:
         method = request.path_params["method"]
         values, token = await _read_api_request(request)
         params = _recordable(values)
-        planned = await self._planned_failure(method, params)
-        if planned is not None:
-            return planned
-        with self._ws.lock:
+
+        def work() -> _Outcome:
             handler = METHODS.get(method)
             body: JsonDict
             if handler is None:
@@ -84,43 +116,42 @@ class _Handlers:
                 except ApiError as exc:
                     body = error_body(exc)
                     self._ws.reject(method, exc, params)
-            self._ws.record_call(method, params, body)
-        return JSONResponse(body)
+            return _Outcome(body, 200, JSONResponse(body))
+
+        return await self._serve(method, params, work)
 
     async def response_url(self, request: Request) -> Response:
         raw = await request.body()
         payload = _decode_hook_body(raw, request.headers.get("content-type", ""))
         params = payload if isinstance(payload, dict) else {"body": raw.decode(errors="replace")}
-        planned = await self._planned_failure("response_url", params)
-        if planned is not None:
-            return planned
-        with self._ws.lock:
+        hook_id = request.path_params["hook_id"]
+
+        def work() -> _Outcome:
             try:
-                response_urls.deliver(self._ws, request.path_params["hook_id"], payload)
+                response_urls.deliver(self._ws, hook_id, payload)
             except ApiError as exc:
                 self._ws.reject("response_url", exc, params)
                 body = error_body(exc)
                 status = exc.status if exc.status != 200 else 400
-                self._ws.record_call("response_url", params, body, status=status)
-                return JSONResponse(body, status_code=status)
-            self._ws.record_call("response_url", params, {"ok": True})
-        return JSONResponse({"ok": True})
+                return _Outcome(body, status, JSONResponse(body, status_code=status))
+            return _Outcome({"ok": True}, 200, JSONResponse({"ok": True}))
+
+        return await self._serve("response_url", params, work)
 
     async def upload(self, request: Request) -> Response:
         file_id = request.path_params["file_id"]
         content = await request.body()
         params: JsonDict = {"file_id": file_id, "size": len(content)}
-        planned = await self._planned_failure("file_upload", params)
-        if planned is not None:
-            return planned
-        with self._ws.lock:
+
+        def work() -> _Outcome:
             try:
                 files_api.receive_upload(self._ws, file_id, content)
             except ApiError as exc:
-                self._ws.record_call("file_upload", params, error_body(exc), status=exc.status)
-                return PlainTextResponse(exc.error, status_code=exc.status)
-            self._ws.record_call("file_upload", params, {"ok": True})
-        return PlainTextResponse(f"OK - {len(content)}")
+                response = PlainTextResponse(exc.error, status_code=exc.status)
+                return _Outcome(error_body(exc), exc.status, response)
+            return _Outcome({"ok": True}, 200, PlainTextResponse(f"OK - {len(content)}"))
+
+        return await self._serve("file_upload", params, work)
 
     async def download(self, request: Request) -> Response:
         if not self._authorized(_bearer(request)):

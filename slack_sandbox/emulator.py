@@ -126,15 +126,51 @@ class SlackEmulator:
         error: str | None = None,
         retry_after: int = 1,
         times: int = 1,
+        after_work: bool = False,
     ) -> None:
         """Answer the next `times` calls of `method` with a failure instead of doing the work.
 
         Default: HTTP 429 with `Retry-After: retry_after`. `status=500|502|503`: a server error.
         `error="..."` alone: HTTP 200 `{"ok": false, "error": "..."}`. `method` may also be
         `response_url` or `file_upload` (the raw POSTs).
+
+        `after_work=True` (5xx only) is the ambiguous failure: the work is done (state changes,
+        the call is recorded as performed) and the app gets the 5xx instead of the answer.
         """
         self._faults.fail(
-            self._known(method), status=status, error=error, retry_after=retry_after, times=times
+            self._known(method),
+            status=status,
+            error=error,
+            retry_after=retry_after,
+            times=times,
+            after_work=after_work,
+        )
+
+    def fail_randomly(
+        self,
+        rate: float,
+        *,
+        seed: int,
+        methods: set[str] | None = None,
+        statuses: tuple[int, ...] = (500, 429),
+        retry_after: int = 1,
+        after_work_share: float = 0.0,
+    ) -> None:
+        """Fail each call of `methods` (None: every method and raw endpoint) with probability
+        `rate`, with a status drawn from `statuses` (429s carry `Retry-After: retry_after`).
+
+        `after_work_share` of the 5xx failures are ambiguous, as with `fail(after_work=True)`;
+        429s never are. The draws come from `random.Random(seed)`, so a seed replays the same
+        faults for the same sequence of calls. Failures armed with `fail()` are used first;
+        arming again replaces the random plan, `clear_faults()` removes it.
+        """
+        self._faults.fail_randomly(
+            rate,
+            seed=seed,
+            methods=None if methods is None else {self._known(m) for m in methods},
+            statuses=statuses,
+            retry_after=retry_after,
+            after_work_share=after_work_share,
         )
 
     def delay(self, method: str, seconds: float, *, times: int | None = None) -> None:
@@ -142,6 +178,7 @@ class SlackEmulator:
         self._faults.delay(self._known(method), seconds, times=times)
 
     def clear_faults(self) -> None:
+        """Forget every armed failure, random failure plan and delay."""
         self._faults.clear()
 
     @staticmethod
@@ -248,7 +285,8 @@ class SlackEmulator:
 
     @property
     def calls(self) -> list[Call]:
-        """Every request in arrival order, including injected failures (`Call.injected`)."""
+        """Every request in arrival order, including injected failures (`Call.injected`); a
+        call whose work was done, even if its answer was lost, has `Call.performed`."""
         return self._snapshot(lambda ws: list(ws.calls))
 
     def calls_to(self, method: str) -> list[JsonDict]:

@@ -156,7 +156,11 @@ class Message:
     def is_thread_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def to_slack(self, files: list[JsonDict] | None = None) -> JsonDict:
+    def to_slack(
+        self, files: list[JsonDict] | None = None, *, include_metadata: bool = True
+    ) -> JsonDict:
+        """The message as Slack sends it; history leaves `metadata` out unless it is asked for
+        (`include_all_metadata`), so `include_metadata=False` there."""
         body: JsonDict = {"type": "message", "user": self.user, "ts": self.ts, "text": self.text}
         if self.blocks:
             body["blocks"] = self.blocks
@@ -178,7 +182,7 @@ class Message:
         if files:
             body["files"] = files
             body["upload"] = True
-        if self.metadata is not None:
+        if self.metadata is not None and include_metadata:
             body["metadata"] = self.metadata
         return body
 
@@ -300,11 +304,16 @@ class FileRecord:
         """The content decoded as UTF-8 (what a snippet or a markdown postmortem holds)."""
         return (self.content or b"").decode("utf-8", errors="replace")
 
+    @property
+    def filetype(self) -> str:
+        """Slack's `filetype`, taken from the name's extension ('text' without one)."""
+        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else "text"
+
     def to_slack(self, *, base_url: str) -> JsonDict:
         public: dict[str, list[JsonDict]] = {}
         for channel, ts in self.shares:
             public.setdefault(channel, []).append({"ts": ts, "reply_count": 0})
-        extension = self.name.rsplit(".", 1)[-1].lower() if "." in self.name else "text"
+        extension = self.filetype
         return {
             "id": self.id,
             "created": self.created,
@@ -329,8 +338,11 @@ class Call:
     """One request the app made, in arrival order, injected failures included.
 
     `method` is the Web API method, or `response_url` / `file_upload` for those raw POSTs.
-    `injected` is True when a fault set up with `fail()` answered instead of the emulator.
-    Tokens are never kept.
+    `ok`, `error` and `status` are what the app was answered. `injected` is True when a planned
+    fault (`fail()` / `fail_randomly()`) gave that answer. `performed` says whether the emulator
+    ran the method (its effects, if any, are in the workspace): False for a failure injected
+    before the work, True for every other call, including an ambiguous failure injected after
+    the work, whose real answer, never delivered, is kept in `lost_answer`. Tokens are never kept.
     """
 
     method: str
@@ -339,6 +351,8 @@ class Call:
     error: str | None = None
     injected: bool = False
     status: int = 200
+    performed: bool = True
+    lost_answer: JsonDict | None = None
 
 
 @dataclass(frozen=True)

@@ -308,11 +308,22 @@ class Workspace:
         *,
         status: int = 200,
         injected: bool = False,
+        performed: bool = True,
+        lost_answer: JsonDict | None = None,
     ) -> None:
         ok = bool(answer.get("ok"))
         error = answer.get("error")
         self.calls.append(
-            Call(method, params, ok=ok, error=error, injected=injected, status=status)
+            Call(
+                method,
+                params,
+                ok=ok,
+                error=error,
+                injected=injected,
+                status=status,
+                performed=performed,
+                lost_answer=lost_answer,
+            )
         )
 
     def reject(self, method: str, exc: ApiError, params: JsonDict) -> None:

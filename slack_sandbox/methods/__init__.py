@@ -43,6 +43,7 @@ METHODS: dict[str, Handler] = {
     "files.getUploadURLExternal": files.get_upload_url,
     "files.completeUploadExternal": files.complete_upload,
     "files.info": files.info,
+    "files.list": files.list_files,
 }
 
 __all__ = ["METHODS", "Handler"]

@@ -35,8 +35,25 @@ def _thread_parent(ws: Workspace, channel: Channel, thread_ts: str | None) -> st
 
 
 def _metadata(p: Params) -> JsonDict | None:
+    """Message metadata as Slack accepts it: an `event_type` name and an `event_payload` object."""
+    if not p.has("metadata"):
+        return None
     metadata = p.structured("metadata")
-    return metadata if isinstance(metadata, dict) else None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not metadata["event_type"]
+        or not isinstance(metadata.get("event_payload", {}), dict)
+    ):
+        raise ApiError(
+            "invalid_metadata_format",
+            ["[ERROR] metadata needs a string event_type and an object event_payload"],
+            rejected=True,
+        )
+    return {
+        "event_type": metadata["event_type"],
+        "event_payload": metadata.get("event_payload", {}),
+    }
 
 
 def post_message(ws: Workspace, p: Params) -> JsonDict:
@@ -82,7 +99,11 @@ def update(ws: Workspace, p: Params) -> JsonDict:
     if channel.is_archived:
         raise ApiError("is_archived")
     text, blocks = validate_message(p.get("text"), p.get("blocks"))
+    metadata = _metadata(p)
     replace_content(ws, message, text, blocks)
+    if metadata is not None:
+        # Slack keeps a message's metadata when an update leaves it out.
+        message.metadata = metadata
     return {
         "channel": channel.id,
         "ts": message.ts,

@@ -139,6 +139,12 @@ def _ts_key(ts: str) -> tuple[int, int]:
         raise ApiError("invalid_ts_latest") from exc
 
 
+def _rendered(ws: Workspace, messages: list[Message], p: Params) -> list[JsonDict]:
+    # Slack leaves message metadata out of history and replies unless it is asked for.
+    with_metadata = p.flag("include_all_metadata")
+    return [m.to_slack(ws.files_for(m), include_metadata=with_metadata) for m in messages]
+
+
 def history(ws: Workspace, p: Params) -> JsonDict:
     channel = _readable_channel(ws, p)
     inclusive = p.flag("inclusive")
@@ -164,7 +170,7 @@ def history(ws: Workspace, p: Params) -> JsonDict:
     ]
     chunk, cursor = page(visible, p)
     return {
-        "messages": [m.to_slack(ws.files_for(m)) for m in chunk],
+        "messages": _rendered(ws, chunk, p),
         "has_more": bool(cursor),
         "pin_count": len(ws.pins.get(channel.id, [])),
         "response_metadata": {"next_cursor": cursor},
@@ -186,7 +192,7 @@ def replies(ws: Workspace, p: Params) -> JsonDict:
     ]
     chunk, cursor = page(thread, p)
     return {
-        "messages": [m.to_slack(ws.files_for(m)) for m in chunk],
+        "messages": _rendered(ws, chunk, p),
         "has_more": bool(cursor),
         "response_metadata": {"next_cursor": cursor},
     }

@@ -1,13 +1,17 @@
-"""The external upload flow behind slack_sdk's files_upload_v2, and files.info.
+"""The external upload flow behind slack_sdk's files_upload_v2, files.info and files.list.
 
 Step one hands out an upload URL on the emulator; the raw bytes are POSTed there; step three
-shares the file into a channel as a message, with the initial comment as its text.
+shares the file into a channel as a message, with the initial comment as its text. A file is
+visible (info, list) only once step three completed it, as on Slack.
 """
 
 from __future__ import annotations
 
+import math
+
 from slack_sandbox.errors import ApiError
 from slack_sandbox.methods.chat import postable_channel
+from slack_sandbox.methods.paging import MAX_LIMIT, page
 from slack_sandbox.params import Params
 from slack_sandbox.state import FileRecord, JsonDict
 from slack_sandbox.workspace import Workspace
@@ -80,3 +84,100 @@ def info(ws: Workspace, p: Params) -> JsonDict:
     if record is None or not record.completed:
         raise ApiError("file_not_found")
     return {"file": record.to_slack(base_url=ws.base_url or ""), "comments": []}
+
+
+# files.list `types`: Slack's categories, by the file types the sandbox can hold. Uploads through
+# the external flow are hosted files, never posts, snippets or Google docs, so those match none.
+_TYPE_FILETYPES: dict[str, frozenset[str]] = {
+    "images": frozenset({"png", "jpg", "jpeg", "gif", "bmp", "webp", "svg"}),
+    "pdfs": frozenset({"pdf"}),
+    "zips": frozenset({"zip"}),
+    "snippets": frozenset(),
+    "spaces": frozenset(),
+    "posts": frozenset(),
+    "gdocs": frozenset(),
+}
+DEFAULT_COUNT = 100
+
+
+def list_files(ws: Workspace, p: Params) -> JsonDict:
+    """files.list: newest first, filtered by channel, user, creation time and type.
+
+    Paged the documented way (`count` / `page`, answered with `paging`) or, when `cursor` or
+    `limit` is given, with a cursor (answered with `response_metadata.next_cursor`).
+    """
+    channel_id = p.optional_text("channel")
+    if channel_id is not None and channel_id not in ws.channels:
+        raise ApiError("channel_not_found")
+    user_id = p.optional_text("user")
+    if user_id is not None:
+        ws.user(user_id)
+    ts_from = _epoch(p, "ts_from")
+    ts_to = _epoch(p, "ts_to")
+    wanted = _filetypes(p)
+
+    def matches(record: FileRecord) -> bool:
+        if not record.completed:
+            return False
+        if channel_id is not None and all(c != channel_id for c, _ in record.shares):
+            return False
+        if user_id is not None and record.user != user_id:
+            return False
+        if ts_from is not None and record.created < ts_from:
+            return False
+        if ts_to is not None and record.created > ts_to:
+            return False
+        return wanted is None or record.filetype in wanted
+
+    # Stored in upload order; a stable sort keeps the later upload first within one second.
+    found = sorted(
+        (r for r in reversed(ws.files.values()) if matches(r)),
+        key=lambda r: r.created,
+        reverse=True,
+    )
+    base = ws.base_url or ""
+    if p.has("cursor") or p.has("limit"):
+        chunk, cursor = page(found, p)
+        return {
+            "files": [r.to_slack(base_url=base) for r in chunk],
+            "response_metadata": {"next_cursor": cursor},
+        }
+    count = min(max(p.number("count", DEFAULT_COUNT), 1), MAX_LIMIT)
+    number = max(p.number("page", 1), 1)
+    start = (number - 1) * count
+    return {
+        "files": [r.to_slack(base_url=base) for r in found[start : start + count]],
+        "paging": {
+            "count": count,
+            "total": len(found),
+            "page": number,
+            "pages": math.ceil(len(found) / count),
+        },
+    }
+
+
+def _epoch(p: Params, name: str) -> float | None:
+    value = p.optional_text(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ApiError(
+            "invalid_arguments", [f"[ERROR] {name} must be a Unix timestamp [json-pointer:/{name}]"]
+        ) from exc
+
+
+def _filetypes(p: Params) -> frozenset[str] | None:
+    """The file types `types` asks for; None when it asks for all of them."""
+    names = p.text_list("types") or ["all"]
+    if "all" in names:
+        if any(n != "all" and n not in _TYPE_FILETYPES for n in names):
+            raise ApiError("unknown_type")
+        return None
+    wanted: set[str] = set()
+    for name in names:
+        if name not in _TYPE_FILETYPES:
+            raise ApiError("unknown_type")
+        wanted |= _TYPE_FILETYPES[name]
+    return frozenset(wanted)
