@@ -60,50 +60,6 @@ class SqlReminderRepository:
         )
         return (await self._session.exec(statement)).first() is not None
 
-    async def claim_many(
-        self,
-        *,
-        occurrences: Sequence[tuple[str, str, int]],
-        claimant: str,
-        now: datetime,
-        lease_until: datetime,
-    ) -> set[str]:
-        """`claim` for many (key, kind, incident) at once: one multi-row statement per chunk,
-        each row still claimed atomically. Returns the keys this claimant now holds."""
-        dialect = self._session.bind.dialect.name if self._session.bind is not None else ""
-        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = ReminderRow.__table__  # type: ignore[attr-defined]
-        claimed: set[str] = set()
-        for start in range(0, len(occurrences), 200):  # 8 parameters a row, well under limits
-            rows = [
-                {
-                    "key": key,
-                    "kind": kind,
-                    "incident_number": number,
-                    "claimed_by": claimant,
-                    "claimed_until": lease_until,
-                    "attempts": 1,
-                    "created_at": now,
-                }
-                for key, kind, number in occurrences[start : start + 200]
-            ]
-            statement = (
-                insert(ReminderRow)
-                .values(rows)
-                .on_conflict_do_update(
-                    index_elements=[col(ReminderRow.key)],
-                    set_={
-                        "claimed_by": claimant,
-                        "claimed_until": lease_until,
-                        "attempts": table.c.attempts + 1,
-                    },
-                    where=and_(table.c.sent_at.is_(None), table.c.claimed_until < now),
-                )
-                .returning(col(ReminderRow.key))
-            )
-            claimed.update(row[0] for row in await self._session.exec(statement))
-        return claimed
-
     async def mark_sent(self, *, key: str, message_ts: str, now: datetime) -> None:
         row = await self._session.get(ReminderRow, key)
         if row is not None:

@@ -286,27 +286,6 @@ class InMemoryReminders:
         held.attempts += 1
         return True
 
-    async def claim_many(
-        self,
-        *,
-        occurrences: Sequence[tuple[str, str, int]],
-        claimant: str,
-        now: datetime,
-        lease_until: datetime,
-    ) -> set[str]:
-        return {
-            key
-            for key, kind, number in occurrences
-            if await self.claim(
-                key=key,
-                kind=kind,
-                incident_number=number,
-                claimant=claimant,
-                now=now,
-                lease_until=lease_until,
-            )
-        }
-
     async def mark_sent(self, *, key: str, message_ts: str, now: datetime) -> None:
         held = self._records.reminders.get(key)
         if held is not None:

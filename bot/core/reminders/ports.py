@@ -22,17 +22,6 @@ class ReminderRepository(Protocol):
         replica holds it or it was already sent."""
         ...
 
-    async def claim_many(
-        self,
-        *,
-        occurrences: Sequence[tuple[str, str, int]],
-        claimant: str,
-        now: datetime,
-        lease_until: datetime,
-    ) -> set[str]:
-        """`claim` for many (key, kind, incident number) at once; the keys now held."""
-        ...
-
     async def mark_sent(self, *, key: str, message_ts: str, now: datetime) -> None: ...
 
     async def sent_among(self, *, keys: Sequence[str]) -> set[str]:

@@ -45,6 +45,8 @@ class Cadences:
     stale_update_s2: timedelta = timedelta(minutes=60)
     postmortem_after: timedelta = timedelta(hours=72)
     # How long a claimed-but-unsent reminder stays claimed before another tick may retry it.
+    # One occurrence is claimed per Slack post, so this must outlive one post with the Slack
+    # client's timeout and retries, and it bounds how late a failed send is retried.
     claim_lease: timedelta = timedelta(minutes=2)
 
 

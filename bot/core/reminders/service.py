@@ -1,4 +1,5 @@
-"""One reminder tick: find what is due, claim each occurrence, send it, mark it sent.
+"""One reminder tick: find what is due, then for each occurrence in turn claim it, send it,
+mark it sent.
 
 The database is the truth. A claim is an atomic conditional write (see the repository), so
 several replicas ticking together send each occurrence once, and a sender that dies before
@@ -79,39 +80,51 @@ class ReminderService:
             found += item_reminders(chase, now=now, cadences=self.cadences)
         return found
 
-    async def claim_due(self) -> list[DueReminder]:
-        """Claim every due occurrence not yet sent nor held by another replica, in one
-        transaction; what is returned is this replica's to send."""
+    async def tick(self) -> int:
+        """Send every due reminder that no replica has sent or holds; return how many this
+        replica sent.
+
+        Each occurrence is claimed just before its own send, under its own lease, and marked
+        sent right after it: a lease only has to outlive one Slack post, however many are due
+        at once. Claiming the whole batch up front would let a slow Slack run the last leases
+        out while they wait their turn, and another replica would send them again.
+        """
         due = await self.due()
         if not due:
-            return []
-        now = self.clock.now()
+            return 0
         async with self.uow() as tx:
             settled = await tx.reminders.sent_among(keys=[r.key for r in due])
-            fresh = {r.key: r for r in due if r.key not in settled}
-            held = await tx.reminders.claim_many(
-                occurrences=[(r.key, r.kind.value, r.incident_number) for r in fresh.values()],
-                claimant=self.claimant,
-                now=now,
-                lease_until=now + self.cadences.claim_lease,
-            )
-        return [reminder for key, reminder in fresh.items() if key in held]
-
-    async def tick(self) -> int:
-        """Send every due, unclaimed reminder once; return how many this replica sent."""
         sent = 0
-        for reminder in await self.claim_due():
+        for reminder in due:
+            if reminder.key in settled:
+                continue
             try:
-                ts = await self.notifier.send_reminder(reminder=reminder)
-                async with self.uow() as tx:
-                    await tx.reminders.mark_sent(
-                        key=reminder.key, message_ts=ts, now=self.clock.now()
-                    )
-                sent += 1
+                if await self._send_once(reminder):
+                    sent += 1
             except Exception:
                 # The claim lapses and a later tick retries; one failure never stops the rest.
                 log.exception("reminder %s failed; it will be retried", reminder.key)
         return sent
+
+    async def _send_once(self, reminder: DueReminder) -> bool:
+        """Claim, send, mark sent. False when another replica sent the occurrence since `due()`
+        was computed, or holds it now: the claim is conditional on both, in one statement."""
+        now = self.clock.now()
+        async with self.uow() as tx:
+            claimed = await tx.reminders.claim(
+                key=reminder.key,
+                kind=reminder.kind.value,
+                incident_number=reminder.incident_number,
+                claimant=self.claimant,
+                now=now,
+                lease_until=now + self.cadences.claim_lease,
+            )
+        if not claimed:
+            return False
+        ts = await self.notifier.send_reminder(reminder=reminder)
+        async with self.uow() as tx:
+            await tx.reminders.mark_sent(key=reminder.key, message_ts=ts, now=self.clock.now())
+        return True
 
     async def snooze_overdue(self, *, incident_number: int, item: ActionItem) -> datetime:
         """ "Snooze 1 day": the current and the next overdue period are settled without a
