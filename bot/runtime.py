@@ -121,12 +121,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     action_items = ActionItemService(reader=reader, incidents=incidents)
     postmortems = PostmortemService(reader=reader, incidents=incidents)
     outbox = Outbox(uow=uow, claimant=replica, clock=clock)
+    incident_projection = IncidentProjection(
+        incidents=incidents, slack=notifier, outbox=outbox, clock=clock
+    )
     projector = Projector(
         outbox,
         merge(
-            IncidentProjection(
-                incidents=incidents, slack=notifier, outbox=outbox, clock=clock
-            ).handlers(),
+            incident_projection.handlers(),
             RunbookProjection(phases=phases, slack=notifier).handlers(),
             ChangeProjection(
                 incidents=incidents,
@@ -140,6 +141,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
                 archive_on_close=settings.archive_on_close,
             ).handlers(),
         ),
+        on_failing=incident_projection.show_failing,
     )
     # A commit that queued Slack effects starts them at once in this process.
     uow.on_events = projector.kick

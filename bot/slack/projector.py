@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from bot.core.events import Event
-from bot.core.outbox import Apply, Outbox, OutboxEntry
+from bot.core.outbox import FAILING_AFTER_ATTEMPTS, Apply, Outbox, OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +91,13 @@ class Projector:
         handlers: Mapping[type[Event], Sequence[tuple[str, Handler]]],
         *,
         concurrency: int = 4,
+        on_failing: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.outbox = outbox
         self._handlers = handlers
+        # Told once when an incident's event starts counting as failing: the events queued
+        # behind it wait, so the card cannot learn of it through the outbox.
+        self._on_failing = on_failing
         self._limit = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
         # One drain at a time per process: two would both hold this replica's lease on an
@@ -173,12 +177,22 @@ class Projector:
                     _describe(exc),
                     retry_at.isoformat(timespec="seconds"),
                 )
+                if entry.attempts == FAILING_AFTER_ATTEMPTS and self._on_failing is not None:
+                    await self._tell_failing(number)
                 break
             await self.outbox.finish(entry)
             self.performed += 1
             performed += 1
         await self.outbox.release(number)
         return performed
+
+    async def _tell_failing(self, number: int) -> None:
+        assert self._on_failing is not None
+        try:
+            await self._on_failing(number)
+        except Exception as exc:
+            # Slack is likely down for this too; App Home still shows it.
+            log.warning("could not show the failing step on #%s's card: %s", number, _describe(exc))
 
     async def _perform(self, entry: OutboxEntry) -> None:
         handlers = self._handlers_for(entry.event)

@@ -17,6 +17,21 @@ from bot.slack.messages.format import slack_date, truncate
 from bot.slack.messages.mrkdwn import escape
 
 MAX_LISTED = 40  # App Home holds 100 blocks; leave room for the action items
+MAX_FAILING_LISTED = 10
+
+_NOTICE_WORDS = "posting a message to the channel"
+# What a stuck outbox event means to the people waiting for it.
+_STEP_WORDS = {
+    "IncidentDeclared": "making the channel, card and announcement",
+    "CardChanged": "updating the incident card",
+    "PeopleInvited": "inviting people to the channel",
+    "PhaseEntered": "posting the phase's checklist",
+    "ChecklistChanged": "updating a checklist",
+    "ChangesLanded": "posting ledger changes",
+    "ChangeAdded": "posting a change added to the timeline",
+    "AlertsLanded": "posting alerts",
+    "PostmortemCompiled": "sharing the postmortem",
+}
 
 
 def home_view(home: Home) -> View:
@@ -52,6 +67,19 @@ def home_view(home: Home) -> View:
                 ]
             )
         )
+    if home.failing:
+        blocks.append(DividerBlock())
+        blocks.append(HeaderBlock(text="Slack steps being retried"))
+        lines = [
+            f"• #{f.incident_number}: {_STEP_WORDS.get(f.kind, _NOTICE_WORDS)} — "
+            f"{f.attempts} attempts, last error `{escape(f.last_error)}`"
+            for f in home.failing[:MAX_FAILING_LISTED]
+        ]
+        lines.append(
+            "_The incidents' records are stored; these messages follow as soon as Slack "
+            "takes them._"
+        )
+        blocks.append(SectionBlock(text=truncate("\n".join(lines), 3000)))
     blocks.append(DividerBlock())
     blocks.append(HeaderBlock(text="Your action items"))
     if action_lines:

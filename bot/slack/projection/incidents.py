@@ -150,6 +150,16 @@ class IncidentProjection:
         await self.slack.update_card(card=card)
         await self.outbox.save_last_card(event.number, digest)
 
+    async def show_failing(self, number: int) -> None:
+        """Put a failing step on the card now, ahead of the events queued behind it (the card
+        reads the failing count from the outbox)."""
+        card = await self.incidents.card(number)
+        if card.incident.card_ts is None:
+            return
+        digest = await self.slack.update_card(card=card)
+        if digest is not None:
+            await self.outbox.save_last_card(number, digest)
+
     async def invited(self, entry: OutboxEntry, steps: Steps) -> None:
         event = entry.event
         assert isinstance(event, PeopleInvited)
