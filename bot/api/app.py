@@ -57,6 +57,11 @@ def create_http_app(
             {
                 "reminder-tick": (deps.reminders.tick, settings.reminder_tick_seconds),
                 "projector-sweep": (projector.drain, settings.projector_sweep_seconds),
+                # Hourly unless the sweep is off (tests and the demo leave both off).
+                "outbox-prune": (
+                    projector.outbox.prune,
+                    3600.0 if settings.projector_sweep_seconds > 0 else 0.0,
+                ),
             }
         )
         try:

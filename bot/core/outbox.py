@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 # After this many attempts an event counts as failing: shown on the card and App Home, counted.
 FAILING_AFTER_ATTEMPTS = 3
+# Performed events are kept this long (to see what was done, and when), then forgotten.
+KEEP_DONE = timedelta(days=7)
 # Retries back off exponentially up to this: a Slack outage is retried every few minutes, forever.
 MAX_BACKOFF = timedelta(minutes=5)
 
@@ -99,6 +101,10 @@ class OutboxRepository(Protocol):
     ) -> list[FailingEffect]: ...
 
     async def oldest_pending(self) -> datetime | None: ...
+
+    async def prune(self, *, done_before: datetime) -> int:
+        """Forget events performed before `done_before`; returns how many."""
+        ...
 
 
 async def emit(tx: UnitOfWork, incident_number: int, *events: Event, now: datetime) -> None:
@@ -197,6 +203,10 @@ class Outbox:
             return await tx.outbox.failing(
                 min_attempts=FAILING_AFTER_ATTEMPTS, incident_number=incident_number
             )
+
+    async def prune(self) -> int:
+        async with self.uow() as tx:
+            return await tx.outbox.prune(done_before=self.clock.now() - KEEP_DONE)
 
     async def lag(self) -> timedelta:
         """How long the oldest event has waited (zero when none waits)."""

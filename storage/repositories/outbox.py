@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import and_, delete, exists, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -148,6 +148,13 @@ class SqlOutboxRepository:
             )
             for row in rows
         ]
+
+    async def prune(self, *, done_before: datetime) -> int:
+        table = OutboxEventRow.__table__  # type: ignore[attr-defined]
+        result = await self._session.exec(
+            delete(table).where(table.c.done_at.is_not(None), table.c.done_at < done_before)
+        )
+        return int(result.rowcount or 0)
 
     async def oldest_pending(self) -> datetime | None:
         statement = select(func.min(OutboxEventRow.created_at)).where(

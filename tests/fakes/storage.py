@@ -616,6 +616,16 @@ class InMemoryOutbox:
         waiting = [s.created_at for s in self._records.outbox.values() if s.done_at is None]
         return min(waiting, default=None)
 
+    async def prune(self, *, done_before: datetime) -> int:
+        gone = [
+            entry_id
+            for entry_id, stored in self._records.outbox.items()
+            if stored.done_at is not None and stored.done_at < done_before
+        ]
+        for entry_id in gone:
+            del self._records.outbox[entry_id]
+        return len(gone)
+
 
 class InMemoryUnitOfWork:
     """One transaction on an InMemoryStorage (single use, like the SQL one)."""
