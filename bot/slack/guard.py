@@ -78,9 +78,12 @@ def error_text(error: Exception) -> str:
         return f":warning: {STALE_OR_UNKNOWN[code]}"
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error (ref %s)", reference, exc_info=error)
+    # Not "nothing changed": the use case may have committed before the error (a reply to
+    # Slack failed, say); what committed reaches Slack through the projector on its own.
     return (
-        ":x: Something went wrong on our side and the failed step changed nothing. Try again; "
-        f"if it persists, give your admin the reference `{reference}`."
+        ":x: Something went wrong on our side. Whatever was already saved stays saved and "
+        "shows up in the channel on its own: check `/ai-incident status` before repeating it. "
+        f"If it persists, give your admin the reference `{reference}`."
     )
 
 

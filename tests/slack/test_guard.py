@@ -106,3 +106,12 @@ def test_any_other_refusal_is_ours_to_look_at(caplog: pytest.LogCaptureFixture) 
 
     assert "reference" in text
     assert [r.exc_info is not None for r in caplog.records if r.levelname == "ERROR"] == [True]
+
+
+def test_an_unexpected_error_never_claims_that_nothing_changed() -> None:
+    """The use case may have committed before a reply to Slack failed: saying "nothing
+    changed" would have people repeat what is already done."""
+    text = error_text(RuntimeError("the reply to Slack failed after the commit"))
+
+    assert "nothing" not in text.lower()
+    assert "already saved stays saved" in text and "/ai-incident status" in text
