@@ -8,17 +8,26 @@ for that key first, so the message is adopted instead of posted twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
 
 EFFECT_EVENT_TYPE = "ai_incident_effect"
 # How far back (before the event was recorded) and how deep a search goes: an effect is posted
 # after its event, and a busy incident channel gets far fewer than this many messages per retry.
 _SLACK_CLOCK_SKEW = timedelta(minutes=5)
 _MAX_PAGES = 5
+# History the bot may not read: the announce channel, where chat:write.public lets it post
+# without being a member. Nothing can be found there, so the step is done again (an
+# announcement may then show twice) rather than failing forever and holding back the
+# checklist and digest that follow it.
+_UNREADABLE = ("not_in_channel", "channel_not_found")
 
 
 def effect_metadata(effect: str | None) -> dict[str, Any] | None:
@@ -37,13 +46,20 @@ async def _history(
 ) -> AsyncIterator[dict[str, Any]]:
     cursor: str | None = None
     for _ in range(_MAX_PAGES):
-        response = await client.conversations_history(
-            channel=channel_id,
-            oldest=_oldest(since),
-            include_all_metadata=True,
-            limit=200,
-            cursor=cursor,
-        )
+        try:
+            response = await client.conversations_history(
+                channel=channel_id,
+                oldest=_oldest(since),
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+        except SlackApiError as exc:
+            code = exc.response.get("error") if exc.response is not None else None
+            if code not in _UNREADABLE:
+                raise
+            log.warning("cannot read %s (%s) to look for an earlier post", channel_id, code)
+            return
         for message in response.get("messages") or []:
             yield message
         cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
