@@ -81,7 +81,15 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     uow = SqlUnitOfWorkFactory(create_session_factory(engine))
     slack = make_slack_client(settings)
     runbooks = load_catalog(settings.runbooks_dir)
+    # Two clients. Listeners, reads (permalinks, captured messages, names) and reminders use
+    # `slack`, which re-sends a call after a 5xx or a lost connection: a read is harmless to
+    # repeat, a person retries a command that failed, and a reminder (claimed per occurrence,
+    # with no effect key to look for) is better seen twice than lost. The projector's effects use
+    # `effects_slack`, which does not: a post whose answer was lost may have been made, and only
+    # the projector can look for it before trying again (make_slack_client).
+    effects_slack = make_slack_client(settings, for_effects=True)
     notifier = SlackNotifier(slack, settings=settings, clock=clock)
+    effects = SlackNotifier(effects_slack, settings=settings, clock=clock)
     admins = SlackAdmins(
         slack,
         user_ids=settings.admin_user_ids,
@@ -110,10 +118,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         cadences=cadences_from(settings),
         clock=clock,
     )
-    slack_postmortem = SlackPostmortemPublisher(slack)
     reader = PostmortemReader(
         uow=uow,
-        directory=slack_postmortem,
+        directory=SlackPostmortemPublisher(slack),
         clock=clock,
         template_dir=settings.runbooks_dir / "templates" if settings.runbooks_dir else None,
     )
@@ -122,22 +129,22 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     postmortems = PostmortemService(reader=reader, incidents=incidents)
     outbox = Outbox(uow=uow, claimant=replica, clock=clock)
     incident_projection = IncidentProjection(
-        incidents=incidents, slack=notifier, outbox=outbox, clock=clock
+        incidents=incidents, slack=effects, outbox=outbox, clock=clock
     )
     projector = Projector(
         outbox,
         merge(
             incident_projection.handlers(),
-            RunbookProjection(phases=phases, slack=notifier).handlers(),
+            RunbookProjection(phases=phases, slack=effects).handlers(),
             ChangeProjection(
                 incidents=incidents,
                 changes=changes,
-                slack=SlackChangeNotifier(slack),
-                finder=notifier,
+                slack=SlackChangeNotifier(effects_slack),
+                finder=effects,
             ).handlers(),
             PostmortemProjection(
                 reader=reader,
-                publisher=slack_postmortem,
+                publisher=SlackPostmortemPublisher(effects_slack),
                 archive_on_close=settings.archive_on_close,
             ).handlers(),
         ),

@@ -1,8 +1,9 @@
 """The change ledger's messages on Slack's Web API: digests, live changes and alerts.
 
-The client is the one the Slack notifier uses (make_slack_client), so retries on 429, 5xx and
-connection errors apply here too. Links in these messages point at PRs, dashboards and provider
-notices; unfurling them would bury the digest under previews.
+The client is the projector's (make_slack_client with for_effects): it retries a 429 itself and
+leaves a 5xx or a lost connection to the projector, which looks for the post before retrying.
+Links in these messages point at PRs, dashboards and provider notices; unfurling them would bury
+the digest under previews.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 The projector (bot/slack/projector.py) calls these to perform outbox events; each post carries
 the step's effect key as message metadata so an interrupted step can be found again
-(bot/slack/effects.py). Retries for 429 (honouring Retry-After), connection errors and 5xx live
-in the client's retry handlers (see make_slack_client); this module knows Slack's error codes
-and the incident's message shapes.
+(bot/slack/effects.py). Retries for 429 (honouring Retry-After) live in the client's retry
+handlers; connection errors and 5xx are retried there only for reads and reminders, never for
+the projector's effects (see make_slack_client). This module knows Slack's error codes and the
+incident's message shapes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -44,16 +46,27 @@ MAX_NAME_ATTEMPTS = 20
 _NOT_THERE = ("channel_not_found", "not_in_channel", "user_not_in_channel")
 
 
-def make_slack_client(settings: Settings) -> AsyncWebClient:
+def make_slack_client(settings: Settings, *, for_effects: bool = False) -> AsyncWebClient:
+    """The Web API client; `for_effects` builds the one the projector performs effects with.
+
+    A 5xx or a dropped connection is ambiguous: Slack may have posted the message (or made the
+    channel, or shared the file) and only the answer was lost. Re-sending such a call blindly
+    doubles the effect, so the projector's client leaves it to the projector, which first looks
+    for what the step may have done (bot/slack/effects.py) and retries after a backoff. A 429
+    is safe to retry here: Slack did nothing.
+    """
+    handlers: list[AsyncRetryHandler] = [AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
+    if not for_effects:
+        handlers = [
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            *handlers,
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ]
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=15,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=handlers,
     )
 
 

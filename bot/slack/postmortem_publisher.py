@@ -3,7 +3,8 @@
 Names are what the postmortem prints ("@dana" rather than "U04ABCD"); they are looked up once
 per process and kept, because a close names every participant and a rename mid-incident is
 rare enough not to matter. The upload is slack_sdk's files_upload_v2 (the external upload
-flow); retries live in the client's retry handlers (bot.slack.notifier.make_slack_client).
+flow). The projector's instance runs on a client that does not re-send an upload after a 5xx
+(bot.slack.notifier.make_slack_client): the projector looks for the file first.
 """
 
 from __future__ import annotations
