@@ -35,6 +35,9 @@ ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 # find what an interrupted step did. Listener-side calls (views.open, views.update, the
 # response_url answers) are left out: a person whose command failed sees it and runs it again,
 # whereas the bot's effects happen with nobody watching and must neither be lost nor doubled.
+# chat.postEphemeral (telling the declarer where the channel is) is left out too: an ephemeral
+# cannot be looked for, so after a lost answer it may show twice to that one person, by design
+# (bot/slack/projection/incidents.py).
 PROJECTOR_METHODS = {
     "conversations.create",
     "conversations.list",
@@ -48,9 +51,6 @@ PROJECTOR_METHODS = {
     "file_upload",
     "files.completeUploadExternal",
 }
-# The effects that change the workspace, each of which an ambiguous failure could double.
-POSTING_METHODS = {"conversations.create", "chat.postMessage", "files.completeUploadExternal"}
-
 # Longer than the projector's longest backoff (5 min), so every postponed event is due again.
 PAST_ANY_BACKOFF = 6
 
