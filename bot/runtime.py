@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
@@ -59,6 +60,8 @@ class Runtime:
     bolt: AsyncApp
     http: Starlette
     projector: Projector
+    # The client the projector performs effects with (no blind re-sends; see make_slack_client).
+    effects_slack: AsyncWebClient
 
     async def aclose(self) -> None:
         await self.engine.dispose()
@@ -172,5 +175,11 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     bolt = create_app(settings, deps)
     http = create_http_app(settings, deps, bolt, engine=engine, projector=projector)
     return Runtime(
-        settings=settings, engine=engine, deps=deps, bolt=bolt, http=http, projector=projector
+        settings=settings,
+        engine=engine,
+        deps=deps,
+        bolt=bolt,
+        http=http,
+        projector=projector,
+        effects_slack=effects_slack,
     )

@@ -58,7 +58,7 @@ def crash_points(methods: list[str]) -> list[CrashPoint]:
 
 
 class SlackTap:
-    """Wraps a runtime's Slack client (the one the projector's notifiers and Bolt share):
+    """Wraps the runtime's Slack client for effects (the one the projector's notifiers use):
     records the methods called while `recording`, and kills the process at `crash_at`."""
 
     def __init__(self, client: AsyncWebClient) -> None:

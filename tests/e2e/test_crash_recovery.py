@@ -83,7 +83,7 @@ class Scene:
         """An app whose projector runs only when the test drains it, with its Slack tapped."""
         async with self.app() as running:
             stop_kicks(running.runtime)
-            yield running, SlackTap(running.runtime.deps.slack)
+            yield running, SlackTap(running.runtime.effects_slack)
 
 
 async def declare(rig: Rehearsal, title: str = TITLE) -> int:
