@@ -64,6 +64,9 @@ class Runtime:
     effects_slack: AsyncWebClient
 
     async def aclose(self) -> None:
+        # Let effects already under way finish their step: cut off mid-call, they would be
+        # retried (and looked for) by the next start, but there is no need to.
+        await self.projector.idle()
         await self.engine.dispose()
 
 

@@ -118,6 +118,11 @@ class Projector:
                 self._drain_in_background(), name="slack-projector"
             )
 
+    async def idle(self) -> None:
+        """Return once the background drain (if any) has finished."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait({self._task})
+
     async def _drain_in_background(self) -> None:
         try:
             await self.drain()
