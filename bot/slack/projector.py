@@ -146,7 +146,13 @@ class Projector:
 
     async def _project_bounded(self, number: int) -> int:
         async with self._limit:
-            return await self.project(number)
+            try:
+                return await self.project(number)
+            except Exception:
+                # One incident's trouble (its database rows, say) must not stop the others;
+                # its lease lapses and a later sweep tries it again.
+                log.exception("the projector could not work on incident #%s", number)
+                return 0
 
     # -- one incident -------------------------------------------------------------------------
 
