@@ -76,14 +76,19 @@ def stored(url: str) -> list[RegressionCase]:
     return asyncio.run(with_cases(url, read))
 
 
-@pytest.fixture
-def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+def fresh_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """An empty SQLite file as AI_INCIDENT_DATABASE_URL, and no other setting of ours set."""
     for name in list(os.environ):
         if name.startswith(("SLACK_", "AI_INCIDENT_")):
             monkeypatch.delenv(name)
     url = f"sqlite+aiosqlite:///{tmp_path / 'cases.db'}"
     monkeypatch.setenv("AI_INCIDENT_DATABASE_URL", url)
     return url
+
+
+@pytest.fixture
+def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    return fresh_database(monkeypatch, tmp_path)
 
 
 @pytest.fixture
