@@ -152,6 +152,45 @@ class Settings(BaseSettings):
         return value
 
 
+DEFAULT_LANGFUSE_HOST = "https://cloud.langfuse.com"
+
+
+class LangfuseSettings(BaseSettings):
+    """Where `ai-incident cases push` sends cases: a Langfuse project's public API. Read apart
+    from Settings so that pushing needs no Slack token."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    host: str = Field(default=DEFAULT_LANGFUSE_HOST, validation_alias="AI_INCIDENT_LANGFUSE_HOST")
+    public_key: SecretStr = Field(validation_alias="AI_INCIDENT_LANGFUSE_PUBLIC_KEY")
+    secret_key: SecretStr = Field(validation_alias="AI_INCIDENT_LANGFUSE_SECRET_KEY")
+
+    @field_validator("host")
+    @classmethod
+    def _host_shape(cls, value: str) -> str:
+        host = value.strip().rstrip("/")
+        scheme, _, rest = host.partition("://")
+        if scheme not in ("https", "http") or not rest:
+            raise ValueError("must be the Langfuse base URL, e.g. https://cloud.langfuse.com")
+        return host
+
+
+def load_langfuse_settings(**overrides: object) -> LangfuseSettings:
+    """The Langfuse settings; SettingsError with one line naming the first bad variable."""
+    try:
+        return LangfuseSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = str(first["loc"][0]) if first["loc"] else ""
+        field = LangfuseSettings.model_fields.get(loc)
+        name = field.validation_alias if field and isinstance(field.validation_alias, str) else loc
+        if first["type"] == "missing":
+            raise SettingsError(f"setting {name} is missing") from None
+        raise SettingsError(f"setting {name} is malformed: {first['msg']}") from None
+
+
 def _env_name(field_name: str) -> str:
     field = Settings.model_fields[field_name]
     alias = field.validation_alias

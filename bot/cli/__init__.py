@@ -57,6 +57,20 @@ def _parser() -> argparse.ArgumentParser:
     postmortem.add_argument("number", metavar="ID", type=_incident_number)
     postmortem.add_argument("--format", choices=("md", "json"), default="md")
 
+    cases = commands.add_parser("cases", help="an incident's regression cases")
+    case_commands = cases.add_subparsers(dest="cases_command", required=True)
+    export = case_commands.add_parser(
+        "export", help="write the cases as an eval runner reads them (marks them exported)"
+    )
+    export.add_argument("number", metavar="ID", type=_incident_number)
+    export.add_argument("--format", choices=("jsonl", "promptfoo"), default="jsonl")
+    export.add_argument("--out", metavar="FILE", type=Path, help="write here, not to stdout")
+    push = case_commands.add_parser(
+        "push", help="upsert the cases into a Langfuse dataset (AI_INCIDENT_LANGFUSE_*)"
+    )
+    push.add_argument("number", metavar="ID", type=_incident_number)
+    push.add_argument("--dataset", metavar="NAME", required=True)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -76,6 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.cli.postmortem import run_postmortem
 
         return run_postmortem(args.number, fmt=args.format)
+    if args.command == "cases":
+        from bot.cli.cases import run_export, run_push
+
+        if args.cases_command == "push":
+            return run_push(args.number, dataset=args.dataset)
+        return run_export(args.number, fmt=args.format, out=args.out)
     try:
         if args.command == "db":
             return _db_upgrade()

@@ -11,6 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.core.cases.ports import CaseRepository, EvalRunRepository
 from bot.core.changes.ports import ChangeRepository
 from bot.core.incidents.ports import IncidentRepository
 from bot.core.outbox import OutboxRepository
@@ -49,6 +50,8 @@ class UnitOfWork(Protocol):
     changes: ChangeRepository
     webhook_deliveries: WebhookDeliveryRepository
     outbox: OutboxRepository
+    cases: CaseRepository
+    eval_runs: EvalRunRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -19,6 +19,8 @@ from typing import Self, TypeVar
 
 from pydantic import BaseModel
 
+from bot.core.cases.model import EvalRun, LastVerdict, RegressionCase
+from bot.core.cases.ports import CaseRepository, EvalRunRepository
 from bot.core.changes.model import Change, ChangeKind
 from bot.core.changes.ports import ChangeRepository
 from bot.core.errors import DuplicateDeclaration, IncidentNotFound
@@ -114,6 +116,8 @@ class Records:
     action_items: dict[int, tuple[int, ActionItem]] = field(default_factory=dict)
     postmortems: dict[int, Postmortem] = field(default_factory=dict)
     changes: dict[int, Change] = field(default_factory=dict)
+    cases: dict[int, RegressionCase] = field(default_factory=dict)
+    eval_runs: dict[int, EvalRun] = field(default_factory=dict)
     outbox: dict[int, StoredEvent] = field(default_factory=dict)
     projections: dict[int, Projection] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
@@ -514,6 +518,83 @@ class InMemoryChanges:
         ]
 
 
+class InMemoryCases:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def add(self, *, case: RegressionCase) -> tuple[RegressionCase, bool]:
+        for stored in self._records.cases.values():
+            if stored.key == case.key:
+                return _copy(stored), False
+        case_id = self._records.next_id("cases")
+        stored = case.model_copy(update={"id": case_id}, deep=True)
+        self._records.cases[case_id] = stored
+        return _copy(stored), True
+
+    async def get(self, *, incident_number: int, case_id: int) -> RegressionCase | None:
+        case = self._records.cases.get(case_id)
+        return _copy(case) if case is not None and case.incident_number == incident_number else None
+
+    async def save(self, *, case: RegressionCase) -> None:
+        assert case.id is not None
+        self._records.cases[case.id] = _copy(case)
+
+    async def remove(self, *, incident_number: int, case_id: int) -> bool:
+        case = self._records.cases.get(case_id)
+        if case is None or case.incident_number != incident_number:
+            return False
+        del self._records.cases[case_id]
+        return True
+
+    async def list_for(self, *, incident_number: int) -> list[RegressionCase]:
+        return [
+            _copy(case)
+            for _, case in sorted(self._records.cases.items())
+            if case.incident_number == incident_number
+        ]
+
+    async def by_keys(self, *, keys: Sequence[str]) -> list[RegressionCase]:
+        wanted = set(keys)
+        return [_copy(c) for _, c in sorted(self._records.cases.items()) if c.key in wanted]
+
+    async def mark_exported(self, *, incident_number: int, at: datetime) -> None:
+        for case in self._records.cases.values():
+            if case.incident_number == incident_number and case.exported_at is None:
+                case.exported_at = at
+
+    async def mark_pushed(self, *, keys: Sequence[str], dataset: str, at: datetime) -> None:
+        for case in self._records.cases.values():
+            if case.key in keys:
+                case.dataset, case.pushed_at = dataset, case.pushed_at or at
+
+
+class InMemoryEvalRuns:
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    async def add(self, *, run: EvalRun) -> EvalRun:
+        run_id = self._records.next_id("eval_runs")
+        stored = run.model_copy(update={"id": run_id}, deep=True)
+        self._records.eval_runs[run_id] = stored
+        return _copy(stored)
+
+    async def last_verdicts(self, *, keys: Sequence[str]) -> dict[str, LastVerdict]:
+        found: dict[str, LastVerdict] = {}
+        runs = sorted(self._records.eval_runs.values(), key=lambda r: (r.reported_at, r.id or 0))
+        for run in runs:
+            for verdict in run.verdicts:
+                if verdict.case_key in keys:
+                    found[verdict.case_key] = LastVerdict(
+                        run_id=run.id or 0,
+                        suite=run.suite,
+                        commit=run.commit,
+                        url=run.url,
+                        reported_at=run.reported_at,
+                        passed=verdict.passed,
+                    )
+        return found
+
+
 class InMemoryOutbox:
     def __init__(self, records: Records) -> None:
         self._records = records
@@ -644,6 +725,8 @@ class InMemoryUnitOfWork:
     changes: ChangeRepository
     webhook_deliveries: WebhookDeliveryRepository
     outbox: OutboxRepository
+    cases: CaseRepository
+    eval_runs: EvalRunRepository
 
     def __init__(self, storage: InMemoryStorage) -> None:
         self._storage = storage
@@ -666,6 +749,8 @@ class InMemoryUnitOfWork:
         self.changes = InMemoryChanges(working)
         self.webhook_deliveries = InMemoryWebhookDeliveries(working)
         self.outbox = self._outbox = InMemoryOutbox(working)
+        self.cases = InMemoryCases(working)
+        self.eval_runs = InMemoryEvalRuns(working)
         return self
 
     async def __aexit__(

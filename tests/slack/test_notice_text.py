@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from bot.core.cases.notices import CaseCaptured, GateRunReported
 from bot.core.events import Notice
 from bot.core.incidents.model import HowDetected, Role, Severity
 from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
@@ -78,6 +79,25 @@ NOTICES: list[Notice] = [
         channel_id=C, number=N, actor="U0A", position=1, title=WORDS, artefact_url="https://x"
     ),
     ActionDropped(channel_id=C, number=N, actor="U0A", position=1, title=WORDS),
+    CaseCaptured(
+        channel_id=C,
+        number=N,
+        actor=None,
+        key="aiinc-7-0123456789ab",
+        input=WORDS,
+        slice=WORDS,
+        total=1,
+    ),
+    GateRunReported(
+        channel_id=C,
+        number=N,
+        suite=WORDS,
+        commit="abc123",
+        url="https://ci.example/1",
+        passed=1,
+        total=2,
+        failing=("aiinc-7-0123456789ab",),
+    ),
 ]
 
 
