@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.cases.notices import CaseCaptured, GateRunReported
 from bot.core.events import Notice
 from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
 from bot.core.postmortem.notices import (
@@ -14,7 +15,7 @@ from bot.core.postmortem.notices import (
     ScopeContradictsSeverity,
 )
 from bot.core.runbooks.notices import LeverPulled
-from bot.slack.messages import incidents, postmortem, runbooks
+from bot.slack.messages import cases, incidents, postmortem, runbooks
 
 
 def notice_text(notice: Notice) -> str:
@@ -41,4 +42,8 @@ def notice_text(notice: Notice) -> str:
             return postmortem.action_completed_text(notice)
         case ActionDropped():
             return postmortem.action_dropped_text(notice)
+        case CaseCaptured():
+            return cases.case_captured_text(notice)
+        case GateRunReported():
+            return cases.gate_run_text(notice)
     raise TypeError(f"no Slack wording for {type(notice).__name__}")
