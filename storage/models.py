@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from bot.core.cases.model import RegressionCase, Versions
 from bot.core.changes.model import Change
 from bot.core.incidents.model import Incident
 from bot.core.timeline import TimelineEvent
@@ -473,3 +474,73 @@ class ProjectionRow(SQLModel, table=True):
     claimed_by: str | None = None
     claimed_until: datetime = Field(sa_type=UTCDateTime)
     last_card: str | None = None
+
+
+# -- regression cases and gate runs (revision 0010) -------------------------------------------
+
+
+class RegressionCaseRow(SQLModel, table=True):
+    """One failing example an incident keeps for the eval set. `key` is the id it leaves the
+    bot under (exports, dataset items, verdicts), unique across incidents, so two replicas
+    capturing the same example store one row."""
+
+    __tablename__ = "regression_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_number: int = Field(foreign_key="incident.number", index=True)
+    key: str = Field(unique=True)
+    input: str = Field(sa_type=Text)
+    observed: str | None = Field(default=None, sa_type=Text)
+    expected: str = Field(sa_type=Text)
+    expectation: str
+    slice: str | None = None
+    risk: str
+    trace_url: str | None = Field(default=None, sa_type=Text)
+    versions: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    source: str
+    source_url: str | None = Field(default=None, sa_type=Text)
+    created_by: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    exported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dataset: str | None = None
+    pushed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def regression_case_values(case: RegressionCase) -> dict[str, Any]:
+    """Column values for an insert or an update (everything but the id)."""
+    values: dict[str, Any] = {
+        name: _column_value(getattr(case, name))
+        for name in RegressionCase.model_fields
+        if name not in ("id", "versions")
+    }
+    values["versions"] = case.versions.model_dump(mode="json", exclude_none=True)
+    return values
+
+
+def row_to_case(row: RegressionCaseRow) -> RegressionCase:
+    return RegressionCase.model_validate(
+        {**row.model_dump(exclude={"versions"}), "versions": Versions(**row.versions)}
+    )
+
+
+class EvalRunRow(SQLModel, table=True):
+    """One gate run as CI reported it; its verdicts are rows of `eval_verdict`."""
+
+    __tablename__ = "eval_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    suite: str
+    commit: str
+    url: str | None = Field(default=None, sa_type=Text)
+    reported_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EvalVerdictRow(SQLModel, table=True):
+    """What one run said about one case. Keyed by the case's key rather than its row: a
+    verdict stays true of the example even when the case is removed and captured again."""
+
+    __tablename__ = "eval_verdict"
+
+    run_id: int = Field(foreign_key="eval_run.id", primary_key=True)
+    case_key: str = Field(primary_key=True, index=True)
+    passed: bool

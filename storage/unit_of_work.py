@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.cases.ports import CaseRepository, EvalRunRepository
 from bot.core.changes.ports import ChangeRepository
 from bot.core.incidents.ports import IncidentRepository
 from bot.core.outbox import OutboxRepository
@@ -26,6 +27,7 @@ from storage.repositories import (
     SqlProcessedEventRepository,
     SqlTimelineRepository,
 )
+from storage.repositories.cases import SqlCaseRepository, SqlEvalRunRepository
 from storage.repositories.changes import SqlChangeRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.postmortem import (
@@ -57,6 +59,8 @@ class SqlUnitOfWork:
     changes: ChangeRepository
     webhook_deliveries: WebhookDeliveryRepository
     outbox: OutboxRepository
+    cases: CaseRepository
+    eval_runs: EvalRunRepository
     _outbox: SqlOutboxRepository
 
     def __init__(
@@ -85,6 +89,8 @@ class SqlUnitOfWork:
         self.reminders = SqlReminderRepository(self._session)
         self.webhook_deliveries = SqlWebhookDeliveryRepository(self._session)
         self.outbox = self._outbox = SqlOutboxRepository(self._session)
+        self.cases = SqlCaseRepository(self._session)
+        self.eval_runs = SqlEvalRunRepository(self._session)
         return self
 
     async def __aexit__(
