@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.core.cases.service import CaseService
 from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.clock import Clock
@@ -39,3 +40,4 @@ class Deps:
     webhooks: WebhookService
     deliveries: WebhookDeliveryLog
     outbox: Outbox
+    cases: CaseService

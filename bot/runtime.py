@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 
 from bot.api import create_http_app
 from bot.config import Settings
+from bot.core.cases.service import CaseService
 from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.clock import Clock, SystemClock
@@ -171,6 +172,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         webhooks=webhooks,
         deliveries=WebhookDeliveryLog(uow=uow, clock=clock),
         outbox=outbox,
+        cases=CaseService(uow=uow, clock=clock),
     )
     bolt = create_app(settings, deps)
     http = create_http_app(settings, deps, bolt, engine=engine, projector=projector)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
+from bot.core.cases.service import CaseService
 from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.home.service import HomeService
@@ -69,6 +70,7 @@ class Core:
             uow=self.storage, incidents=self.incidents, catalog=catalog, clock=self.clock
         )
         self.changes = ChangeService(uow=self.storage, clock=self.clock)
+        self.cases = CaseService(uow=self.storage, clock=self.clock)
         self.webhooks = WebhookService(
             uow=self.storage, incidents=self.incidents, changes=self.changes, clock=self.clock
         )

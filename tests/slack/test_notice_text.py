@@ -88,6 +88,15 @@ NOTICES: list[Notice] = [
         slice=WORDS,
         total=3,
     ),
+    CaseCaptured(
+        channel_id=C,
+        number=N,
+        actor=None,
+        key="aiinc-7-0123456789ab",
+        input=WORDS,
+        slice=WORDS,
+        total=1,
+    ),
     GateRunReported(
         channel_id=C,
         number=N,
@@ -97,6 +106,16 @@ NOTICES: list[Notice] = [
         passed=7,
         total=7,
         failing=(),
+    ),
+    GateRunReported(
+        channel_id=C,
+        number=N,
+        suite=WORDS,
+        commit="abc123",
+        url="https://ci.example/1",
+        passed=1,
+        total=2,
+        failing=("aiinc-7-0123456789ab",),
     ),
 ]
 

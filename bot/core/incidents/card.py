@@ -15,3 +15,4 @@ class IncidentCard:
     unowned_items: int  # of those, the ones nobody owns yet
     # Slack steps the projector keeps failing to perform (still retried): shown, not hidden.
     failing_effects: int = 0
+    cases: int = 0  # regression cases captured for the eval set

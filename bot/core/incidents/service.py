@@ -392,12 +392,14 @@ class IncidentService:
         failing = await tx.outbox.failing(
             min_attempts=FAILING_AFTER_ATTEMPTS, incident_number=incident.number or 0
         )
+        cases = await tx.cases.list_for(incident_number=incident.number or 0)
         return IncidentCard(
             incident=incident,
             timebox_minutes=self.timebox_of(incident),
             open_items=len(open_items),
             unowned_items=sum(1 for i in open_items if i.owner_id is None),
             failing_effects=len(failing),
+            cases=len(cases),
         )
 
     async def _open_incident_in(self, tx: UnitOfWork, channel_id: str) -> Incident:

@@ -33,7 +33,7 @@ def case_captured_text(notice: CaseCaptured) -> str:
     )
 
 
-def gate_run_text(notice: GateRunReported) -> str:
+def gate_run_reported_text(notice: GateRunReported) -> str:
     """`Gate run <suite> at `abc1234`: 7/7 pass`, or the keys of the cases it failed."""
     suite = optional_link(notice.url, notice.suite) or escape(notice.suite)
     head = f"Gate run {suite} at `{escape(notice.commit)}`: {notice.passed}/{notice.total} pass"

@@ -83,6 +83,8 @@ def card_blocks(card: IncidentCard, *, now: datetime) -> list[Block]:
     if card.open_items:
         unowned = f" — :warning: {card.unowned_items} unowned" if card.unowned_items else ""
         fields.append(f"*Open action items*\n{card.open_items}{unowned}")
+    if card.cases:
+        fields.append(f"*Regression cases*\n{card.cases}")
     blocks: list[Block] = [
         HeaderBlock(text=truncate(f"#{incident.number} {incident.title}", 150)),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields[:10]]),

@@ -45,5 +45,5 @@ def notice_text(notice: Notice) -> str:
         case CaseCaptured():
             return cases.case_captured_text(notice)
         case GateRunReported():
-            return cases.gate_run_text(notice)
+            return cases.gate_run_reported_text(notice)
     raise TypeError(f"no Slack wording for {type(notice).__name__}")
