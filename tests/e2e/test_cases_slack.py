@@ -170,6 +170,26 @@ async def test_a_submission_delivered_twice_stores_one_case_and_tells_the_channe
 
     assert len(await stored(rig, incident)) == 1
     assert len(captured_notices(rig, incident)) == 1
+    # Captured again later, on purpose or not: one case still, and the person is told why.
+    again_form = await command(rig, "case", user=ALICE, channel=incident.channel_id)
+    await submit(rig, again_form, values, user=ALICE)
+    [case] = await stored(rig, incident)
+    assert f"already regression case `{case.key}`" in rig.emulator.ephemerals_for(ALICE)[-1].text
+    assert len(captured_notices(rig, incident)) == 1
+
+
+async def test_the_case_command_outside_an_incident_channel_says_where_to_use_it(
+    rig: Rehearsal, declare: Declare
+) -> None:
+    await declare()
+    general = rig.emulator.channel_by_name("general")
+    assert general is not None
+
+    await rig.slack.slash("case", user=BOB, channel=general.id)
+    await rig.slack.settle()
+
+    assert [v for v in rig.emulator.open_views(BOB) if v.callback_id == CallbackId.CASE_MODAL] == []
+    assert "incident channel" in rig.emulator.ephemerals_for(BOB)[-1].text
 
 
 async def test_the_list_shows_each_case_and_edits_keep_the_key_removes_remove(
@@ -208,6 +228,12 @@ async def test_the_list_shows_each_case_and_edits_keep_the_key_removes_remove(
     await rig.slack.settle()
     assert [c.key for c in await stored(rig, incident)] == [first.key]
     assert second.key not in str(rig.emulator.view(listing.id).payload["blocks"])
-    # Edits and removals are not new cases: the channel heard of the two captures only.
-    assert len(captured_notices(rig, incident)) == 2
+
+    await rig.slack.click(ActionId.CASE_ADD, user=BOB, view_id=listing.id, value=str(number))
+    await rig.slack.settle()
+    added = top_view(rig, BOB)
+    await submit(rig, added, {"input": "third query", "expected": "Refuse"}, user=BOB)
+    assert "third query" in str(rig.emulator.view(listing.id).payload["blocks"])
+    # Edits and removals are not new cases: the channel heard of the three captures only.
+    assert len(captured_notices(rig, incident)) == 3
     assert rig.emulator.rejections == []

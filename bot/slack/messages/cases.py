@@ -33,6 +33,14 @@ def case_captured_text(notice: CaseCaptured) -> str:
     )
 
 
+def already_captured_text(key: str, number: int) -> str:
+    """To the person who captured an example incident #n already has (nothing new stored)."""
+    return (
+        f"That input and expected behaviour are already regression case `{key}` of "
+        f"#{number}; nothing new was added."
+    )
+
+
 def gate_run_reported_text(notice: GateRunReported) -> str:
     """`Gate run <suite> at `abc1234`: 7/7 pass`, or the keys of the cases it failed."""
     suite = optional_link(notice.url, notice.suite) or escape(notice.suite)

@@ -26,6 +26,7 @@ from bot.slack.forms.case import CaseState
 from bot.slack.forms.state import PinMessageState
 from bot.slack.guard import guarded
 from bot.slack.ids import CallbackId
+from bot.slack.messages.cases import already_captured_text
 from bot.slack.middleware import deps_of
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ async def on_case(
     state = CaseState.decode(context["metadata"])
     actor = body["user"]["id"]
     if state.case_id is None:
-        await deps.cases.capture(
+        captured = await deps.cases.capture(
             number=state.incident_number,
             actor=actor,
             form=form,
@@ -61,6 +62,14 @@ async def on_case(
             source_url=state.source_url,
             once=once(view),
         )
+        # The same example again stores nothing and tells the channel nothing: say so to the
+        # person, or they would wonder where their case went.
+        if captured is not None and not captured.created and state.channel_id:
+            await client.chat_postEphemeral(
+                channel=state.channel_id,
+                user=actor,
+                text=already_captured_text(captured.view.case.key, state.incident_number),
+            )
     else:
         await deps.cases.edit(
             number=state.incident_number, case_id=state.case_id, actor=actor, form=form
