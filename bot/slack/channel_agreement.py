@@ -53,6 +53,9 @@ _CLAIM_OF: dict[str, Callable[[Mapping[str, Any]], int | None]] = {
     ActionId.ACTION_ITEM_TAKE: _value,
     ActionId.REMINDER_SNOOZE: _value,
     ActionId.DIGEST_ADD_TO_TIMELINE: _value,
+    ActionId.CASE_ADD: _value,
+    ActionId.CASE_EDIT: _value,
+    ActionId.CASE_REMOVE: _value,
     ActionId.ACTION_ITEM_ASSIGN: _block,
     ActionId.ACTION_ITEM_MORE: _menu_choice,
 }

@@ -16,6 +16,12 @@ class CallbackId(StrEnum):
     UPDATE_MODAL = "stakeholder_update"
     TIMELINE_SHORTCUT = "add_to_incident_timeline"
     TIMELINE_PICK_MODAL = "add_to_timeline_pick_incident"
+    # Regression cases: the message shortcut, the picker it opens from another channel, the
+    # case form and the list of an incident's cases
+    CASE_SHORTCUT = "add_as_regression_case"
+    CASE_PICK_MODAL = "regression_case_pick_incident"
+    CASE_MODAL = "regression_case"
+    CASES_MODAL = "regression_cases"
     LEVER_MODAL = "stabilization_lever"
     CHANGE_MODAL = "record_change"
     # The postmortem's forms
@@ -69,6 +75,11 @@ class ActionId(StrEnum):
     ACTION_ITEM_TAKE = "action_item_take"
     ACTION_ITEM_ASSIGN = "action_item_assign"
     ACTION_ITEM_MORE = "action_item_more"
+    # The list of regression cases (value "<incident number>:<case id>", or the number alone
+    # for Add)
+    CASE_ADD = "case_add"
+    CASE_EDIT = "case_edit"
+    CASE_REMOVE = "case_remove"
     REMINDER_SNOOZE = "reminder_snooze"
     # Inputs of the postmortem forms that are not fields of their core input models
     SLICE_HIGHER_IS_BETTER = "higher_is_better"
@@ -156,6 +167,23 @@ class ActionField(StrEnum):
     TPR = "tpr"
     TNR = "tnr"
     JUDGE_VERSION = "judge_version"
+
+
+class CaseField(StrEnum):
+    """The inputs of the regression-case form: each value is a field of CaseInput
+    (bot.core.cases.forms); its block_id is `case.<field>` and its action_id the field."""
+
+    INPUT = "input"
+    OBSERVED = "observed"
+    EXPECTED = "expected"
+    EXPECTATION = "expectation"
+    SLICE = "slice"
+    RISK = "risk"
+    TRACE_URL = "trace_url"
+    REQUEST_MODEL = "request_model"
+    PROVIDER_NAME = "provider_name"
+    PROMPT_NAME = "prompt_name"
+    PROMPT_VERSION = "prompt_version"
 
 
 class ResolutionField(StrEnum):

@@ -173,15 +173,15 @@ def requests_about(scene: Scene) -> list[Request]:
             },
         )
         for callback_id in CallbackId
-        if callback_id is not CallbackId.TIMELINE_SHORTCUT
+        if callback_id not in (CallbackId.TIMELINE_SHORTCUT, CallbackId.CASE_SHORTCUT)
     ]
-    found.append(
+    found += [
         Request(
             "shortcut",
             "interaction",
             {
                 "type": "message_action",
-                "callback_id": str(CallbackId.TIMELINE_SHORTCUT),
+                "callback_id": str(shortcut),
                 "user": user,
                 "channel": channel,
                 "team": {"id": "T0SANDBOX"},
@@ -190,7 +190,8 @@ def requests_about(scene: Scene) -> list[Request]:
                 "message": {"ts": "1700000000.000100", "text": "a message", "user": scene.user_id},
             },
         )
-    )
+        for shortcut in (CallbackId.TIMELINE_SHORTCUT, CallbackId.CASE_SHORTCUT)
+    ]
     found += [
         Request(
             "event",
@@ -235,7 +236,7 @@ def _state_of(callback_id: CallbackId, scene: Scene) -> ModalState:
     match callback_id:
         case CallbackId.DECLARE_MODAL:
             return DeclareState(origin_channel_id=channel)
-        case CallbackId.TIMELINE_PICK_MODAL:
+        case CallbackId.TIMELINE_PICK_MODAL | CallbackId.CASE_PICK_MODAL:
             return PinMessageState(channel_id=channel, ts="1.1", text="a message")
         case CallbackId.LEVER_MODAL:
             return LeverState(incident_number=number, phase="triage", lever_id="rollback")
@@ -264,7 +265,7 @@ def _minted(action_id: ActionId, number: str) -> tuple[str, str]:
         return "", "lever|triage"
     if action_id is ActionId.CHECKLIST_TOGGLE:
         return "", "entry|triage|1"
-    if action_id.name.startswith(("ACTION_ITEM", "SCOPE", "REMINDER")):
+    if action_id.name.startswith(("ACTION_ITEM", "SCOPE", "REMINDER", "CASE_EDIT", "CASE_REMOVE")):
         return ref, f"action_item.{ref}"
     return number, "x"
 

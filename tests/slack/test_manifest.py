@@ -91,6 +91,14 @@ def test_timeline_shortcut_reaches_its_handler(manifest: dict[str, Any]) -> None
     assert timeline[0]["name"] == "Add to incident timeline"
 
 
+def test_regression_case_shortcut_reaches_its_handler(manifest: dict[str, Any]) -> None:
+    shortcuts = manifest["features"]["shortcuts"]
+    found = [s for s in shortcuts if s["callback_id"] == CallbackId.CASE_SHORTCUT]
+    assert len(found) == 1, f"no shortcut with callback_id {CallbackId.CASE_SHORTCUT.value!r}"
+    assert found[0]["type"] == "message"
+    assert found[0]["name"] == "Add as regression case"
+
+
 def test_every_request_url_points_at_the_bolt_endpoint(manifest: dict[str, Any]) -> None:
     settings = manifest["settings"]
     urls = [

@@ -82,11 +82,30 @@ NOTICES: list[Notice] = [
     CaseCaptured(
         channel_id=C,
         number=N,
+        actor="U0A",
+        key="aiinc-7-0123456789ab",
+        input=WORDS,
+        slice=WORDS,
+        total=3,
+    ),
+    CaseCaptured(
+        channel_id=C,
+        number=N,
         actor=None,
         key="aiinc-7-0123456789ab",
         input=WORDS,
         slice=WORDS,
         total=1,
+    ),
+    GateRunReported(
+        channel_id=C,
+        number=N,
+        suite=WORDS,
+        commit="abc1234",
+        url=None,
+        passed=7,
+        total=7,
+        failing=(),
     ),
     GateRunReported(
         channel_id=C,
@@ -129,3 +148,45 @@ def test_reminders_escape_item_titles() -> None:
     for kind, facts in cases:
         reminder = DueReminder(key="k", kind=kind, incident_number=N, facts=facts)
         assert SAFE in reminder_text(reminder)
+
+
+def test_a_captured_case_names_its_key_slice_input_and_the_count() -> None:
+    text = notice_text(
+        CaseCaptured(
+            channel_id=C,
+            number=N,
+            actor="U0ALICE",
+            key="aiinc-7-0123456789ab",
+            input="Which filings\nchanged section 12 " + "in January " * 20,
+            slice="January filings",
+            total=3,
+        )
+    )
+
+    assert text.startswith(
+        ":test_tube: <@U0ALICE> added regression case `aiinc-7-0123456789ab` "
+        "(slice: January filings): Which filings changed section 12 in January"
+    )
+    assert text.endswith("… — 3 cases so far.")
+
+
+def test_a_gate_run_says_all_pass_or_names_the_failing_cases() -> None:
+    def run(passed: int, failing: tuple[str, ...], url: str | None = None) -> str:
+        return notice_text(
+            GateRunReported(
+                channel_id=C,
+                number=N,
+                suite="legal-rag-gate",
+                commit="abc1234",
+                url=url,
+                passed=passed,
+                total=7,
+                failing=failing,
+            )
+        )
+
+    assert run(7, ()) == ":white_check_mark: Gate run legal-rag-gate at `abc1234`: 7/7 pass."
+    assert run(5, ("aiinc-7-a", "aiinc-7-b")) == (
+        ":x: Gate run legal-rag-gate at `abc1234`: 5/7 pass; failing: `aiinc-7-a`, `aiinc-7-b`."
+    )
+    assert "<https://ci.example/run/9|legal-rag-gate>" in run(7, (), url="https://ci.example/run/9")

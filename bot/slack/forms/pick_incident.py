@@ -1,4 +1,5 @@
-"""Pick the incident a message goes on (the "add to incident timeline" shortcut)."""
+"""Pick the incident a message goes on: the "Add to incident timeline" and "Add as regression
+case" shortcuts, used outside an incident channel."""
 
 from __future__ import annotations
 
@@ -21,12 +22,23 @@ from bot.slack.forms.state import PinMessageState
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.messages.format import options, truncate
 
+TIMELINE_NOTE = "The message keeps its original time, author and a permalink."
 
-def build(incidents: Sequence[Incident], *, message: SlackMessage) -> View:
+
+def build(
+    incidents: Sequence[Incident],
+    *,
+    message: SlackMessage,
+    callback_id: CallbackId = CallbackId.TIMELINE_PICK_MODAL,
+    title: str = "Add to timeline",
+    submit: str = "Add",
+    note: str = TIMELINE_NOTE,
+    permalink: str | None = None,
+) -> View:
     if not incidents:
         return View(
             type="modal",
-            title="Add to timeline",
+            title=title,
             close="Close",
             blocks=[
                 SectionBlock(
@@ -39,9 +51,9 @@ def build(incidents: Sequence[Incident], *, message: SlackMessage) -> View:
     )
     return View(
         type="modal",
-        callback_id=CallbackId.TIMELINE_PICK_MODAL,
-        title="Add to timeline",
-        submit="Add",
+        callback_id=callback_id,
+        title=title,
+        submit=submit,
         close="Cancel",
         private_metadata=PinMessageState(
             channel_id=message.channel_id,
@@ -49,6 +61,7 @@ def build(incidents: Sequence[Incident], *, message: SlackMessage) -> View:
             author_id=message.author_id,
             text=truncate(message.text, 2500),
             user_ids=message.user_ids,
+            permalink=permalink,
         ).encode(),
         blocks=[
             InputBlock(
@@ -58,13 +71,7 @@ def build(incidents: Sequence[Incident], *, message: SlackMessage) -> View:
                     action_id=ActionId.PICK_INCIDENT, options=incident_options
                 ),
             ),
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text="The message keeps its original time, author and a permalink."
-                    )
-                ]
-            ),
+            ContextBlock(elements=[MarkdownTextObject(text=note)]),
         ],
     )
 

@@ -70,6 +70,7 @@ class PinMessageState(ModalState):
     author_id: str | None = None
     text: str = ""
     user_ids: list[str] = []  # mentioned in the text
+    permalink: str | None = None  # known when the message becomes a regression case
 
     def message(self) -> SlackMessage:
         return SlackMessage(

@@ -10,6 +10,9 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
 from bot.slack.listeners import home, slash_command
+from bot.slack.listeners.cases import actions as case_actions
+from bot.slack.listeners.cases import shortcuts as case_shortcuts
+from bot.slack.listeners.cases import views as case_views
 from bot.slack.listeners.changes import interactions as change_interactions
 from bot.slack.listeners.incidents import actions as incident_actions
 from bot.slack.listeners.incidents import events as incident_events
@@ -32,6 +35,9 @@ MODULES = (
     home,
     postmortem_actions,
     postmortem_views,
+    case_shortcuts,
+    case_actions,
+    case_views,
 )
 
 

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.slack.guard import guarded
 from bot.slack.ids import SLASH_COMMAND
+from bot.slack.listeners.cases import commands as cases
 from bot.slack.listeners.changes import commands as changes
 from bot.slack.listeners.command_registry import Invocation, Subcommand
 from bot.slack.listeners.incidents import commands as incidents
@@ -90,6 +91,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "actions", "actions", "the action items, with Done, Take it and Assign", postmortem.actions
     ),
     Subcommand(
+        "case",
+        "case",
+        "capture a regression case: the failing input, what was expected, the versions involved",
+        cases.case,
+    ),
+    Subcommand(
+        "cases",
+        "cases",
+        "the incident's regression cases and their last gate verdict, with Edit and Remove",
+        cases.cases,
+    ),
+    Subcommand(
         "close",
         "close",
         "resolve the incident: the postmortem is compiled and posted here",
@@ -112,7 +125,8 @@ def help_text() -> str:
         "*ai-incident* runs AI-quality incidents: triage → scope → mitigate → post-incident.\n"
         + "\n".join(lines)
         + "\nReact with :pushpin: to a message in an incident channel (or use the message "
-        "shortcut *Add to incident timeline*) to put it on the timeline."
+        "shortcut *Add to incident timeline*) to put it on the timeline; the shortcut *Add as "
+        "regression case* makes a message a regression case."
     )
 
 

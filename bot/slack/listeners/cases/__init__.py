@@ -1,0 +1,1 @@
+"""Slack listeners of the regression cases."""
