@@ -30,12 +30,14 @@ from bot.core.incidents.ports import IncidentRepository
 from bot.core.outbox import FailingEffect, OutboxEntry, OutboxRepository
 from bot.core.postmortem import CloseOverride, Postmortem
 from bot.core.postmortem.analysis import (
+    ActionCategory,
     ActionItem,
     ActionStatus,
     Detection,
     Resolution,
     RootCause,
     SliceImpact,
+    as_utc,
 )
 from bot.core.postmortem.ports import (
     ActionItemRepository,
@@ -566,6 +568,27 @@ class InMemoryCases:
         for case in self._records.cases.values():
             if case.key in keys:
                 case.dataset, case.pushed_at = dataset, case.pushed_at or at
+
+    async def eval_set_items_owed(self, *, closed_before: datetime) -> list[ItemToChase]:
+        owed: list[ItemToChase] = []
+        for _, (number, item) in sorted(self._records.action_items.items()):
+            incident = self._records.incidents[number]
+            closed = incident.closed_at
+            if (
+                item.category is ActionCategory.EVAL_SET
+                and item.status is ActionStatus.OPEN
+                and closed is not None
+                and as_utc(closed) <= closed_before
+            ):
+                owed.append(
+                    ItemToChase(
+                        incident_number=number,
+                        incident_open=incident.is_open,
+                        channel_id=incident.channel_id,
+                        item=_copy(item),
+                    )
+                )
+        return owed
 
 
 class InMemoryEvalRuns:

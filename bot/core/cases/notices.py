@@ -26,3 +26,8 @@ class GateRunReported(Notice):
     passed: int  # of this incident's cases in the run
     total: int
     failing: tuple[str, ...]  # keys of this incident's cases the run failed
+    # The gate action items (their numbers in the postmortem's table) this run verified and
+    # marked done, by "gate:<suite>@<commit>", with the run's URL as their artefact.
+    verified: tuple[int, ...] = ()
+    # Of the incident's cases, how many the run left out (a gate item waits for all of them).
+    missing: int = 0

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.cases.model import EvalRun, LastVerdict, RegressionCase
+from bot.core.postmortem.ports import ItemToChase
 
 
 class CaseRepository(Protocol):
@@ -32,6 +33,11 @@ class CaseRepository(Protocol):
         ...
 
     async def mark_pushed(self, *, keys: Sequence[str], dataset: str, at: datetime) -> None: ...
+
+    async def eval_set_items_owed(self, *, closed_before: datetime) -> list[ItemToChase]:
+        """Open eval-set action items of incidents closed before then, oldest item first: what
+        the reminders chase while the incident's cases have not left the bot."""
+        ...
 
 
 class EvalRunRepository(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from bot.core.cases.export import to_jsonl, to_promptfoo
@@ -17,7 +18,10 @@ from bot.core.forms import FormInvalid
 from bot.core.incidents.events import CardChanged
 from bot.core.incidents.model import Incident
 from bot.core.outbox import emit
+from bot.core.postmortem.analysis import ActionCategory, ActionItem, ActionStatus
 from bot.core.postmortem.locking import RecordNotFound, first_time
+from bot.core.postmortem.reader import PostmortemReader
+from bot.core.timeline import TimelineEvent, TimelineKind
 from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 MAX_UNKNOWN_LISTED = 10
@@ -38,12 +42,17 @@ class Captured:
 class RunRecorded:
     run: EvalRun
     incidents: list[int]  # the incidents whose cases the run included
+    # Per incident, the gate items (postmortem numbers) the run verified and marked done.
+    verified: dict[int, list[int]] = field(default_factory=dict)
 
 
 @dataclass
 class CaseService:
     uow: UnitOfWorkFactory
     clock: Clock = field(default_factory=SystemClock)
+    # When given, a closed incident's stored postmortem is compiled again after a gate run
+    # completes one of its items, so its action table tells the truth.
+    reader: PostmortemReader | None = None
 
     # -- capturing --------------------------------------------------------------------------
 
@@ -151,11 +160,23 @@ class CaseService:
             by_incident: dict[int, list[RegressionCase]] = {}
             for case in known.values():
                 by_incident.setdefault(case.incident_number, []).append(case)
+            verified: dict[int, list[int]] = {}
             for number, cases in sorted(by_incident.items()):
                 incident = await tx.incidents.get(number=number)
-                if incident is None or not incident.is_open or incident.channel_id is None:
+                if incident is None:
                     continue
+                all_cases = await tx.cases.list_for(incident_number=number)
+                missing = [c for c in all_cases if run.verdict(c.key) is None]
                 failing = tuple(c.key for c in cases if run.verdict(c.key) is False)
+                if not missing and not failing and run.url:
+                    verified[number] = await _verify_gate_items(
+                        tx, number, run, now, cases=len(all_cases)
+                    )
+                done = verified.get(number, [])
+                if done:
+                    await emit(tx, number, CardChanged(number=number), now=now)
+                if not incident.is_open or incident.channel_id is None:
+                    continue
                 await emit(
                     tx,
                     number,
@@ -168,10 +189,31 @@ class CaseService:
                         passed=len(cases) - len(failing),
                         total=len(cases),
                         failing=failing,
+                        verified=tuple(done),
+                        missing=len(missing),
                     ),
                     now=now,
                 )
-        return RunRecorded(run=run, incidents=sorted(by_incident))
+        for number, done in sorted(verified.items()):
+            if done and self.reader is not None:
+                await self._recompile_if_closed(number)
+        return RunRecorded(
+            run=run,
+            incidents=sorted(by_incident),
+            verified={number: done for number, done in verified.items() if done},
+        )
+
+    async def _recompile_if_closed(self, number: int) -> None:
+        assert self.reader is not None
+        async with self.uow() as tx:
+            incident = await tx.incidents.get(number=number)
+            stored = await tx.postmortems.get(incident_number=number)
+        if incident is None or incident.is_open or stored is None:
+            return
+        analysis = await self.reader.analysis_of(number, with_timeline=True)
+        postmortem = self.reader.compile(analysis, await self.reader.names_or_none(analysis))
+        async with self.uow() as tx:
+            await tx.postmortems.save(incident_number=number, postmortem=postmortem)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -198,6 +240,48 @@ class CaseService:
             )
         else:
             await emit(tx, number, *events, now=self.clock.now())
+
+
+async def _verify_gate_items(
+    tx: UnitOfWork, number: int, run: EvalRun, now: datetime, *, cases: int
+) -> list[int]:
+    """Mark the incident's open gate items done: the run included every one of its cases
+    and passed them all, which is what a gate item promises. Their artefact is the run, and
+    the timeline says which run did it."""
+    items = await tx.action_items.list_for(incident_number=number)
+    done: list[int] = []
+    for position, item in enumerate(items, start=1):
+        if item.category is not ActionCategory.GATE or item.status is not ActionStatus.OPEN:
+            continue
+        await tx.action_items.save(incident_number=number, item=_verified(item, run, now))
+        done.append(position)
+    if done:
+        listed = ", ".join(f"#{position}" for position in done)
+        await tx.timeline.add(
+            event=TimelineEvent(
+                incident_number=number,
+                occurred_at=now,
+                recorded_at=now,
+                kind=TimelineKind.NOTE,
+                source=gate_actor(run),
+                summary=f"Gate run {run.suite} at {run.commit[:12]} passed all {cases} "
+                f"regression cases; action {listed} verified by it and marked done.",
+                details={"run_id": run.id, "url": run.url, "verified": done},
+                dedupe_key=f"gate-run:{run.id}:{number}",
+            )
+        )
+    return done
+
+
+def gate_actor(run: EvalRun) -> str:
+    """Who verified a gate item: the run itself, named by suite and commit."""
+    return f"gate:{run.suite}@{run.commit}"
+
+
+def _verified(item: ActionItem, run: EvalRun, now: datetime) -> ActionItem:
+    return item.model_copy(
+        update={"status": ActionStatus.DONE, "artefact_url": run.url, "done_at": now}
+    )
 
 
 async def _incident(tx: UnitOfWork, number: int) -> Incident:

@@ -7,22 +7,48 @@ compiled again so that its action table tells the truth.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
-from bot.core.errors import IncidentClosed, IncidentNotFound
+from bot.core.errors import DomainError, IncidentClosed, IncidentNotFound
 from bot.core.events import Event, Notice
 from bot.core.incidents.events import CardChanged
 from bot.core.incidents.model import Incident
 from bot.core.incidents.permissions import ItemChange, require_item
 from bot.core.incidents.service import IncidentService
 from bot.core.outbox import emit
-from bot.core.postmortem.analysis import ActionItem, ActionStatus
+from bot.core.postmortem.analysis import ActionCategory, ActionItem, ActionStatus
 from bot.core.postmortem.forms import ActionItemInput, CompletionInput
 from bot.core.postmortem.locking import RecordNotFound, Repeated, first_time, open_incident
 from bot.core.postmortem.notices import ActionAdded, ActionAssigned, ActionCompleted, ActionDropped
 from bot.core.postmortem.reader import PostmortemReader
+from bot.core.unit_of_work import UnitOfWork
+
+
+class EvalSetNotReached(DomainError):
+    """An eval-set item marked done while the incident's cases are not in the eval set."""
+
+
+async def require_cases_in_eval_set(tx: UnitOfWork, number: int) -> None:
+    """An eval-set item is done only when the failing examples are data an eval runner has:
+    at least one case captured, and every case exported or pushed. A pasted URL alone proved
+    nothing, which is the gap this closes."""
+    cases = await tx.cases.list_for(incident_number=number)
+    if not cases:
+        raise EvalSetNotReached(
+            f"Incident #{number} has no regression case captured yet: add one with "
+            "`/ai-incident case` (or “Add as regression case” on the failing message), export "
+            "it, then mark this item done."
+        )
+    held = [case for case in cases if not case.in_eval_set]
+    if held:
+        some = "1 case has" if len(held) == 1 else f"{len(held)} cases have"
+        raise EvalSetNotReached(
+            f"{some} not left the bot: export them with `ai-incident cases export {number} "
+            f"--format promptfoo` (or GET /api/v1/incidents/{number}/cases.jsonl), or push them "
+            "to the dataset, then mark this item done."
+        )
 
 
 @dataclass(frozen=True)
@@ -120,6 +146,10 @@ class ActionItemService:
         def complete(item: ActionItem) -> ActionItem:
             return done.done(item, now=now)
 
+        async def eval_set_reached(tx: UnitOfWork, item: ActionItem) -> None:
+            if item.category is ActionCategory.EVAL_SET:
+                await require_cases_in_eval_set(tx, number)
+
         try:
             return await self._change_action(
                 number,
@@ -128,6 +158,7 @@ class ActionItemService:
                 actor=actor,
                 rule=ItemChange.COMPLETE,
                 once=once,
+                check=eval_set_reached,
                 notice=lambda channel_id, position, item: ActionCompleted(
                     channel_id=channel_id,
                     number=number,
@@ -166,6 +197,7 @@ class ActionItemService:
         rule: ItemChange,
         open_only: bool = False,
         once: str | None = None,
+        check: Callable[[UnitOfWork, ActionItem], Awaitable[None]] | None = None,
         notice: Callable[[str, int, ActionItem], Notice] | None = None,
     ) -> NumberedItem:
         who = await self.incidents.permissions.actor(actor)
@@ -181,6 +213,8 @@ class ActionItemService:
             if item is None:
                 raise RecordNotFound(f"Incident #{number} has no such action item any more.")
             require_item(incident, item, who, rule)
+            if check is not None:
+                await check(tx, item)
             updated = change(item)
             await tx.action_items.save(incident_number=number, item=updated)
             items = await tx.action_items.list_for(incident_number=number)

@@ -8,13 +8,15 @@ little until you know whether the clock started at the first alarm or at the dec
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.core.cases.model import CaseView, LastVerdict
 from bot.core.postmortem.analysis import ActionCategory, ActionItem, SliceImpact, as_utc, axis_label
 from bot.core.postmortem.diagram import diagram_data
 from bot.core.postmortem.draft import CloseOverride, PostmortemInput
@@ -28,6 +30,9 @@ __all__ = ["CloseOverride", "Postmortem", "PostmortemInput", "build_data", "comp
 SCHEMA = "ai-incident.postmortem/1"
 # "What changed" lists the control-plane events; past this many it points at the timeline.
 MAX_CHANGES_LISTED = 25
+# The cases table quotes each input and expectation this far; the whole case is in the export.
+CASE_TEXT_ABRIDGED = 80
+_FULL_HASH = re.compile(r"^[0-9a-f]{40}$")
 
 
 class Postmortem(BaseModel):
@@ -363,6 +368,118 @@ class _Builder:
         )
 
 
+def _abridged(text: str, limit: int = CASE_TEXT_ABRIDGED) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def short_commit(commit: str) -> str:
+    """A full git hash as git shows it (7 characters); a tag or short hash as given."""
+    return commit[:7] if _FULL_HASH.match(commit) else commit
+
+
+def _latest(views: Sequence[CaseView]) -> LastVerdict | None:
+    verdicts = [view.last for view in views if view.last is not None]
+    return max(verdicts, key=lambda v: (v.reported_at, v.run_id)) if verdicts else None
+
+
+def regression_cases(views: Sequence[CaseView]) -> dict[str, Any]:
+    """The cases the incident leaves behind, whether they reached the eval set, and what the
+    latest gate run said about them, with a one-line summary a reader takes in at once."""
+    slices = sorted({view.case.slice for view in views if view.case.slice})
+    datasets = sorted({view.case.dataset for view in views if view.case.dataset})
+    exported = sum(1 for view in views if view.case.exported_at is not None)
+    in_eval_set = sum(1 for view in views if view.case.in_eval_set)
+    latest = _latest(views)
+    last_run: dict[str, Any] | None = None
+    if latest is not None:
+        in_run = [v for v in views if v.last is not None and v.last.run_id == latest.run_id]
+        last_run = {
+            "suite": latest.suite,
+            "commit": latest.commit,
+            "url": latest.url,
+            "reported_at": iso(latest.reported_at),
+            "included": len(in_run),
+            "passed": sum(1 for v in in_run if v.last is not None and v.last.passed),
+        }
+    return {
+        "total": len(views),
+        "slices": slices,
+        "exported": exported,
+        "datasets": datasets,
+        "in_eval_set": in_eval_set,
+        "last_run": last_run,
+        "summary": _cases_summary(len(views), slices, exported, datasets, in_eval_set, last_run),
+        "cases": [_case_row(view) for view in views],
+    }
+
+
+def _cases_summary(
+    total: int,
+    slices: list[str],
+    exported: int,
+    datasets: list[str],
+    in_eval_set: int,
+    last_run: dict[str, Any] | None,
+) -> str:
+    if total == 0:
+        return "Regression cases: none captured."
+    parts = [f"{total} captured"]
+    if slices:
+        parts[0] += f" ({len(slices)} slice{'s' if len(slices) != 1 else ''})"
+    where = [f"in dataset {', '.join(datasets)}"] if datasets else []
+    if exported:
+        where.append("exported" if exported == total else f"{exported} of {total} exported")
+    if not where:
+        where.append("not in the eval set yet")
+    elif in_eval_set < total:
+        where.append(f"{total - in_eval_set} not in the eval set yet")
+    parts.append(" / ".join(where))
+    if last_run is None:
+        parts.append("no gate run yet")
+    else:
+        verdict = f"{last_run['passed']}/{last_run['included']} pass"
+        if last_run["included"] < total:
+            verdict += f" ({total - last_run['included']} not in that run)"
+        parts.append(f"last gate run at commit {short_commit(last_run['commit'])}: {verdict}")
+    return "Regression cases: " + ", ".join(parts) + "."
+
+
+def _case_row(view: CaseView) -> dict[str, Any]:
+    case, last = view.case, view.last
+    return {
+        "key": case.key,
+        "input": case.input,
+        "input_abridged": _abridged(case.input),
+        "observed": case.observed,
+        "expected": {
+            "kind": case.expectation.value,
+            "label": case.expectation.label,
+            "text": case.expected,
+            "abridged": _abridged(case.expected),
+        },
+        "slice": case.slice,
+        "risk": case.risk.value,
+        "trace_url": case.trace_url,
+        "attributes": case.versions.attributes(),
+        "source": case.source.value,
+        "source_url": case.source_url,
+        "in_eval_set": case.in_eval_set,
+        "exported_at": iso(case.exported_at),
+        "dataset": case.dataset,
+        "verdict": None if last is None else ("pass" if last.passed else "fail"),
+        "last_run": None
+        if last is None
+        else {
+            "suite": last.suite,
+            "commit": last.commit,
+            "commit_short": short_commit(last.commit),
+            "url": last.url,
+            "reported_at": iso(last.reported_at),
+        },
+    }
+
+
 def build_data(draft: PostmortemInput, *, flags: list[Flag], now: datetime) -> dict[str, Any]:
     """The JSON form of the postmortem: plain values only, times as ISO 8601 UTC."""
     builder = _Builder(draft)
@@ -378,6 +495,7 @@ def build_data(draft: PostmortemInput, *, flags: list[Flag], now: datetime) -> d
         "root_cause": builder.root_cause(),
         "remediation": builder.remediation(),
         "action_items": [builder.action(n, item) for n, item in draft.numbered_actions()],
+        "regression_cases": regression_cases(draft.cases),
         "resolution": builder.resolution(),
         "timeline": {
             "milestones": [

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.core.cases.model import CaseView
 from bot.core.incidents.model import Incident
 from bot.core.postmortem.analysis import (
     ActionItem,
@@ -49,6 +50,8 @@ class PostmortemInput(BaseModel):
     timeline: list[TimelineEvent] = Field(default_factory=list)
     resolution: Resolution | None = None
     close_override: CloseOverride | None = None
+    # The regression cases captured, each with what the last gate run that included it said.
+    cases: list[CaseView] = Field(default_factory=list)
     # Slack user id -> display name, so the document reads "@dana" rather than "U04ABCD".
     user_names: dict[str, str] = Field(default_factory=dict)
 

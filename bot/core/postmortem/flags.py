@@ -278,6 +278,55 @@ def _done_without_artefact(draft: PostmortemInput) -> Iterator[Finding]:
             )
 
 
+# --- regression cases and the gate -----------------------------------------------------------
+
+
+def _eval_set_done_without_case(draft: PostmortemInput) -> Iterator[Finding]:
+    if draft.cases:
+        return
+    for number, item in draft.numbered_actions():
+        if item.category is ActionCategory.EVAL_SET and item.status is ActionStatus.DONE:
+            yield Finding(
+                f"Action #{number} {_quote(item.title)} is done, yet no regression case was "
+                "captured: nothing says which failing example the eval set now holds. Capture "
+                "it with /ai-incident case (or “Add as regression case” on the message).",
+                f"action_items.{number}",
+            )
+
+
+def _cases_never_gated(draft: PostmortemInput) -> Iterator[Finding]:
+    unrun = [view.case.key for view in draft.cases if view.last is None]
+    if not unrun:
+        return
+    total = len(draft.cases)
+    if len(unrun) == total:
+        which = f"None of the {total} regression cases has been run by a gate yet."
+    else:
+        listed = ", ".join(unrun[:5]) + ("…" if len(unrun) > 5 else "")
+        verb = "was" if len(unrun) == 1 else "were"
+        which = (
+            f"{len(unrun)} of the {total} regression cases {verb} never run by a gate ({listed})."
+        )
+    yield Finding(
+        f"{which} Until CI reports a run that includes them, nothing shows the next instance "
+        "would be blocked.",
+        "cases",
+    )
+
+
+def _gate_fails_case(draft: PostmortemInput) -> Iterator[Finding]:
+    failing = [view for view in draft.cases if view.last is not None and not view.last.passed]
+    if failing:
+        runs = sorted({f"{v.last.suite}@{v.last.commit[:12]}" for v in failing if v.last})
+        keys = ", ".join(view.case.key for view in failing[:5])
+        yield Finding(
+            f"The last gate run fails {len(failing)} of the {len(draft.cases)} regression "
+            f"cases ({keys}{'…' if len(failing) > 5 else ''}; {', '.join(runs)}): the failure "
+            "this incident was about still gets through.",
+            "cases",
+        )
+
+
 # --- language --------------------------------------------------------------------------------
 
 _BLAME_PHRASES = re.compile(
@@ -460,6 +509,14 @@ RULES: tuple[Rule, ...] = (
         False,
         _done_without_artefact,
     ),
+    Rule(
+        "eval_set_done_without_case",
+        "Eval-set item done with no regression case",
+        False,
+        _eval_set_done_without_case,
+    ),
+    Rule("cases_never_gated", "Regression cases never run by a gate", False, _cases_never_gated),
+    Rule("gate_fails_case", "The last gate run fails a regression case", False, _gate_fails_case),
     Rule("blame_language", "Blame language", False, _blame),
     Rule("empty_adjective", "An adjective where a number belongs", False, _empty_adjectives),
     Rule("scope_assumed_global", "No scope rows: scope assumed global", False, _no_scope),

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.cases.model import CaseView
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import IncidentNotFound, NotAnIncidentChannel
 from bot.core.incidents.model import Incident
@@ -35,6 +36,7 @@ class Analysis:
     action_items: list[ActionItem] = field(default_factory=list)
     resolution: Resolution | None = None
     close_override: CloseOverride | None = None
+    cases: list[CaseView] = field(default_factory=list)
     # Loaded only when asked for: a long incident has thousands of events.
     timeline: list[TimelineEvent] = field(default_factory=list)
 
@@ -53,6 +55,7 @@ class Analysis:
             timeline=self.timeline,
             resolution=self.resolution,
             close_override=self.close_override,
+            cases=self.cases,
             user_names=user_names or {},
         )
 
@@ -87,6 +90,8 @@ async def load_analysis(
     """Read the incident's records inside an open unit of work."""
     number = incident.number
     assert number is not None
+    cases = await tx.cases.list_for(incident_number=number)
+    last = await tx.eval_runs.last_verdicts(keys=[case.key for case in cases]) if cases else {}
     return Analysis(
         incident=incident,
         detection=await tx.analysis.get_detection(incident_number=number),
@@ -95,6 +100,7 @@ async def load_analysis(
         action_items=await tx.action_items.list_for(incident_number=number),
         resolution=await tx.analysis.get_resolution(incident_number=number),
         close_override=await tx.analysis.get_close_override(incident_number=number),
+        cases=[CaseView(case=case, last=last.get(case.key)) for case in cases],
         timeline=await tx.timeline.list_for(incident_number=number) if with_timeline else [],
     )
 

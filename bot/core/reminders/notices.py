@@ -44,4 +44,23 @@ class ItemOverdue:
     due: date
 
 
-ReminderFacts = PhaseOverTimebox | UpdateOverdue | PostmortemStillOpen | ItemUnowned | ItemOverdue
+@dataclass(frozen=True)
+class CasesNotInEvalSet:
+    """An eval-set item still open a week after the close, its cases not in the eval set."""
+
+    number: int
+    channel_id: str
+    title: str
+    days_closed: int
+    captured: int  # cases the incident has (0: none captured at all)
+    held: int  # of those, the ones neither exported nor pushed
+
+
+ReminderFacts = (
+    PhaseOverTimebox
+    | UpdateOverdue
+    | PostmortemStillOpen
+    | ItemUnowned
+    | ItemOverdue
+    | CasesNotInEvalSet
+)

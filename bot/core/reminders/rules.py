@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
+from bot.core.cases.model import RegressionCase
 from bot.core.incidents.model import Incident, Severity
 from bot.core.postmortem.ports import ItemToChase
 from bot.core.reminders.notices import (
+    CasesNotInEvalSet,
     ItemOverdue,
     ItemUnowned,
     PhaseOverTimebox,
@@ -32,6 +34,7 @@ class ReminderKind(StrEnum):
     PHASE_TIMEBOX = "phase_timebox"
     STALE_UPDATE = "stale_update"
     POSTMORTEM_OPEN = "postmortem_open"
+    EVAL_SET_HELD = "eval_set_held"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class Cadences:
     stale_update_s1: timedelta = timedelta(minutes=30)
     stale_update_s2: timedelta = timedelta(minutes=60)
     postmortem_after: timedelta = timedelta(hours=72)
+    # An eval-set item whose cases have not left the bot: chased this long after the close,
+    # then again every `eval_set_every`.
+    eval_set_after_close: timedelta = timedelta(days=7)
+    eval_set_every: timedelta = timedelta(days=7)
     # How long a claimed-but-unsent reminder stays claimed before another tick may retry it.
     # One occurrence is claimed per Slack post, so this must outlive one post with the Slack
     # client's timeout and retries, and it bounds how late a failed send is retried.
@@ -192,5 +199,45 @@ def item_reminders(chase: ItemToChase, *, now: datetime, cadences: Cadences) -> 
             user_id=item.owner_id,
             facts=ItemOverdue(number=number, title=item.title, due=item.due),
             subject=subject,
+        )
+    ]
+
+
+def eval_set_reminders(
+    chase: ItemToChase,
+    *,
+    closed_at: datetime,
+    cases: list[RegressionCase],
+    now: datetime,
+    cadences: Cadences,
+) -> list[DueReminder]:
+    """An eval-set item still open a week after the close, while the incident's cases have not
+    left the bot (or none was captured), reminds the incident's channel once a week. Exporting
+    or pushing the cases, or completing or dropping the item, ends it."""
+    item, number = chase.item, chase.incident_number
+    if item.id is None or chase.incident_open or chase.channel_id is None:
+        return []
+    held = [case for case in cases if not case.in_eval_set]
+    if cases and not held:
+        return []  # in the eval set: only the item's completion is left, which is its owner's
+    anchor = closed_at + cadences.eval_set_after_close
+    if now < anchor:
+        return []
+    period = _period(now, anchor, cadences.eval_set_every)
+    return [
+        DueReminder(
+            key=f"{ReminderKind.EVAL_SET_HELD}:{item.id}:{period}",
+            kind=ReminderKind.EVAL_SET_HELD,
+            incident_number=number,
+            channel_id=chase.channel_id,
+            facts=CasesNotInEvalSet(
+                number=number,
+                channel_id=chase.channel_id,
+                title=item.title,
+                days_closed=int((now - closed_at) / timedelta(days=1)),
+                captured=len(cases),
+                held=len(held),
+            ),
+            subject={"incident": str(number), "item": str(item.id)},
         )
     ]

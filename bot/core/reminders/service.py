@@ -16,11 +16,12 @@ from typing import Protocol
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import InvalidInput
-from bot.core.postmortem.analysis import ActionItem
+from bot.core.postmortem.analysis import ActionItem, as_utc
 from bot.core.reminders.rules import (
     Cadences,
     DueReminder,
     ReminderKind,
+    eval_set_reminders,
     incident_reminders,
     item_reminders,
     overdue_anchor,
@@ -78,6 +79,27 @@ class ReminderService:
             )
         for chase in chases:
             found += item_reminders(chase, now=now, cadences=self.cadences)
+        found += await self._eval_set_held(now)
+        return found
+
+    async def _eval_set_held(self, now: datetime) -> list[DueReminder]:
+        """Eval-set items of incidents closed a while ago whose cases never left the bot."""
+        found: list[DueReminder] = []
+        async with self.uow() as tx:
+            owed = await tx.cases.eval_set_items_owed(
+                closed_before=now - self.cadences.eval_set_after_close
+            )
+            for chase in owed:
+                incident = await tx.incidents.get(number=chase.incident_number)
+                if incident is None or incident.closed_at is None:
+                    continue
+                found += eval_set_reminders(
+                    chase,
+                    closed_at=as_utc(incident.closed_at),
+                    cases=await tx.cases.list_for(incident_number=chase.incident_number),
+                    now=now,
+                    cadences=self.cadences,
+                )
         return found
 
     async def tick(self) -> int:

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.reminders.notices import (
+    CasesNotInEvalSet,
     ItemOverdue,
     ItemUnowned,
     PhaseOverTimebox,
@@ -55,6 +56,33 @@ def reminder_text(reminder: DueReminder) -> str:
                 f":alarm_clock: Your action item of incident #{number} was due "
                 f"{due.isoformat()}: *{escape(title)}*. Mark it done with its artefact, or "
                 "snooze it for a day."
+            )
+        case CasesNotInEvalSet(
+            number=number, title=title, days_closed=days, captured=captured, held=held
+        ):
+            if captured == 0:
+                missing = (
+                    "no regression case was captured, so the eval set holds nothing of it. "
+                    "Add the failing examples with `/ai-incident case`, then export them"
+                )
+            else:
+                cases = (
+                    "its regression case has"
+                    if captured == 1
+                    else (
+                        f"all {captured} regression cases have"
+                        if held == captured
+                        else f"{held} of its {captured} regression cases have"
+                    )
+                )
+                missing = (
+                    f"{cases} not left the bot. Export them with "
+                    f"`ai-incident cases export {number} --format promptfoo` (or "
+                    f"`/api/v1/incidents/{number}/cases.jsonl`) into the eval set"
+                )
+            return (
+                f":test_tube: Incident #{number} closed {days} days ago and its eval-set item "
+                f"*{escape(title)}* is still open: {missing}, then mark the item done."
             )
 
 

@@ -363,3 +363,39 @@ def test_an_ignored_alarm_is_written_down_where_it_matters(
             legal_rag_draft.model_copy(update={"detection": None}), now=NOW
         ).markdown
     )
+
+
+def test_the_regression_cases_are_summed_up_in_one_line_and_tabled(
+    legal_rag_draft: PostmortemInput,
+) -> None:
+    postmortem = compile_postmortem(legal_rag_draft, now=NOW)
+    section = postmortem.data["regression_cases"]
+    assert section["summary"] == (
+        "Regression cases: 3 captured (2 slices), in dataset legal-rag-regressions / exported, "
+        "last gate run at commit 9f1c2ab: 3/3 pass."
+    )
+    assert [c["verdict"] for c in section["cases"]] == ["pass", "pass", "pass"]
+    assert section["cases"][1]["expected"]["kind"] == "must_not"
+    assert section["summary"] in postmortem.markdown
+    # The input is abridged in the table; the JSON keeps it whole.
+    first = section["cases"][0]
+    assert len(first["input_abridged"]) == 80 and first["input_abridged"].endswith("…")
+    assert first["input"] == legal_rag_draft.cases[0].case.input
+    # A person's words are escaped in the row like everywhere else.
+    assert "\\| include the &lt;court&gt; and date" in postmortem.markdown
+
+
+def test_no_case_reads_none_captured(legal_rag_draft: PostmortemInput) -> None:
+    draft = legal_rag_draft.model_copy(update={"cases": []})
+    postmortem = compile_postmortem(draft, now=NOW)
+    assert postmortem.data["regression_cases"]["summary"] == "Regression cases: none captured."
+    assert "Regression cases: none captured." in postmortem.markdown
+    assert "eval_set_done_without_case" in [flag.code for flag in postmortem.flags]
+
+
+def test_cases_not_exported_nor_run_say_so(medical_triage_draft: PostmortemInput) -> None:
+    never = [v.model_copy(update={"last": None}) for v in medical_triage_draft.cases]
+    draft = medical_triage_draft.model_copy(update={"cases": never})
+    assert compile_postmortem(draft, now=NOW).data["regression_cases"]["summary"] == (
+        "Regression cases: 2 captured (1 slice), not in the eval set yet, no gate run yet."
+    )

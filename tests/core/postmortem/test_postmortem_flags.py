@@ -362,3 +362,61 @@ def test_blocking_flags_come_first_and_are_the_ones_the_close_needs(
 
     assert [f.code for f in blocking(flags)] == ["axis_without_evidence", "no_eval_set_action"]
     assert flags[:2] == blocking(flags)
+
+
+# --- regression cases and the gate -----------------------------------------------------------
+
+CASE_FLAGS = ("eval_set_done_without_case", "cases_never_gated", "gate_fails_case")
+
+
+def test_the_well_recorded_case_raises_no_case_flag(legal_rag_draft: PostmortemInput) -> None:
+    # Three cases, exported and pushed, all passing the last gate run.
+    assert not [code for code in codes(legal_rag_draft) if code in CASE_FLAGS]
+
+
+def test_an_eval_set_item_done_with_no_case_captured_is_flagged(
+    legal_rag_draft: PostmortemInput,
+) -> None:
+    draft = legal_rag_draft.model_copy(update={"cases": []})
+    [flag] = flagged(draft, "eval_set_done_without_case")
+    assert flag.where == "action_items.2"
+    assert "no regression case was captured" in flag.detail
+    assert "/ai-incident case" in flag.detail
+
+
+def test_an_open_eval_set_item_with_no_case_is_not_that_flag(
+    legal_rag_draft: PostmortemInput,
+) -> None:
+    # Still open: the item is a promise, and the completion itself will ask for the cases.
+    items = [
+        i.model_copy(update={"status": ActionStatus.OPEN, "done_at": None})
+        if i.category is ActionCategory.EVAL_SET
+        else i
+        for i in legal_rag_draft.action_items
+    ]
+    draft = legal_rag_draft.model_copy(update={"cases": [], "action_items": items})
+    assert not flagged(draft, "eval_set_done_without_case")
+
+
+def test_cases_no_gate_has_run_are_flagged(legal_rag_draft: PostmortemInput) -> None:
+    never = [v.model_copy(update={"last": None}) for v in legal_rag_draft.cases]
+    [flag] = flagged(legal_rag_draft.model_copy(update={"cases": never}), "cases_never_gated")
+    assert flag.detail.startswith("None of the 3 regression cases has been run by a gate yet.")
+
+    one = [legal_rag_draft.cases[0].model_copy(update={"last": None}), *legal_rag_draft.cases[1:]]
+    [flag] = flagged(legal_rag_draft.model_copy(update={"cases": one}), "cases_never_gated")
+    assert "1 of the 3 regression cases was never run by a gate (aiinc-12-5b0e2c91d4a7)" in (
+        flag.detail
+    )
+
+
+def test_a_case_the_last_gate_run_fails_is_flagged(legal_rag_draft: PostmortemInput) -> None:
+    first = legal_rag_draft.cases[0]
+    assert first.last is not None
+    failed = first.model_copy(update={"last": first.last.model_copy(update={"passed": False})})
+    draft = legal_rag_draft.model_copy(update={"cases": [failed, *legal_rag_draft.cases[1:]]})
+    [flag] = flagged(draft, "gate_fails_case")
+    assert flag.where == "cases"
+    assert "fails 1 of the 3 regression cases (aiinc-12-5b0e2c91d4a7" in flag.detail
+    assert "legal-rag-regressions@9f1c2ab5d0e4" in flag.detail
+    assert not flag.blocking
