@@ -175,7 +175,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         webhooks=webhooks,
         deliveries=WebhookDeliveryLog(uow=uow, clock=clock),
         outbox=outbox,
-        cases=CaseService(uow=uow, clock=clock),
+        cases=CaseService(uow=uow, clock=clock, reader=reader),
     )
     bolt = create_app(settings, deps)
     http = create_http_app(settings, deps, bolt, engine=engine, projector=projector)

@@ -10,15 +10,21 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.cases.model import EvalRun, LastVerdict, RegressionCase
+from bot.core.incidents.model import Status
+from bot.core.postmortem.analysis import ActionCategory, ActionStatus
+from bot.core.postmortem.ports import ItemToChase
 from storage.models import (
+    ActionItemRow,
     EvalRunRow,
     EvalVerdictRow,
+    IncidentRow,
     RegressionCaseRow,
     regression_case_values,
     row_to_case,
     to_utc,
 )
 from storage.repositories.conflict import insert_unless_present
+from storage.repositories.postmortem import row_to_action_item
 
 # Bound parameters per IN list: far below SQLite's limit, and a run may name thousands of keys.
 _CHUNK = 500
@@ -33,6 +39,26 @@ def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
 class SqlCaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def eval_set_items_owed(self, *, closed_before: datetime) -> list[ItemToChase]:
+        statement = (
+            select(ActionItemRow, IncidentRow.status, IncidentRow.channel_id)
+            .join(IncidentRow, col(IncidentRow.number) == col(ActionItemRow.incident_number))
+            .where(col(ActionItemRow.category) == ActionCategory.EVAL_SET.value)
+            .where(col(ActionItemRow.status) == ActionStatus.OPEN.value)
+            .where(col(IncidentRow.closed_at).is_not(None))
+            .where(col(IncidentRow.closed_at) <= closed_before)
+            .order_by(col(ActionItemRow.id))
+        )
+        return [
+            ItemToChase(
+                incident_number=row.incident_number,
+                incident_open=status == Status.OPEN.value,
+                channel_id=channel_id,
+                item=row_to_action_item(row),
+            )
+            for row, status, channel_id in await self._session.exec(statement)
+        ]
 
     async def add(self, *, case: RegressionCase) -> tuple[RegressionCase, bool]:
         # The unique key is the arbiter: of two replicas capturing the same example, one

@@ -70,7 +70,6 @@ class Core:
             uow=self.storage, incidents=self.incidents, catalog=catalog, clock=self.clock
         )
         self.changes = ChangeService(uow=self.storage, clock=self.clock)
-        self.cases = CaseService(uow=self.storage, clock=self.clock)
         self.webhooks = WebhookService(
             uow=self.storage, incidents=self.incidents, changes=self.changes, clock=self.clock
         )
@@ -82,6 +81,7 @@ class Core:
             clock=self.clock,
         )
         reader = PostmortemReader(uow=self.storage, directory=self.directory, clock=self.clock)
+        self.cases = CaseService(uow=self.storage, clock=self.clock, reader=reader)
         self.records = RecordsService(reader=reader)
         self.action_items = ActionItemService(reader=reader, incidents=self.incidents)
         self.home = HomeService(uow=self.storage)

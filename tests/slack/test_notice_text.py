@@ -190,3 +190,24 @@ def test_a_gate_run_says_all_pass_or_names_the_failing_cases() -> None:
         ":x: Gate run legal-rag-gate at `abc1234`: 5/7 pass; failing: `aiinc-7-a`, `aiinc-7-b`."
     )
     assert "<https://ci.example/run/9|legal-rag-gate>" in run(7, (), url="https://ci.example/run/9")
+
+
+def test_a_gate_run_says_which_gate_item_it_verified_or_why_none() -> None:
+    def run(verified: tuple[int, ...], missing: int) -> str:
+        return notice_text(
+            GateRunReported(
+                channel_id=C,
+                number=N,
+                suite="legal-rag-gate",
+                commit="abc1234",
+                url="https://ci.example/run/9",
+                passed=3,
+                total=3,
+                failing=(),
+                verified=verified,
+                missing=missing,
+            )
+        )
+
+    assert run((2,), 0).endswith("Verified gate action item #2 and marked it done.")
+    assert "2 of the incident's cases were not in this run" in run((), 2)

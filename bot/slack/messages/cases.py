@@ -45,13 +45,22 @@ def gate_run_reported_text(notice: GateRunReported) -> str:
     """`Gate run <suite> at `abc1234`: 7/7 pass`, or the keys of the cases it failed."""
     suite = optional_link(notice.url, notice.suite) or escape(notice.suite)
     head = f"Gate run {suite} at `{escape(notice.commit)}`: {notice.passed}/{notice.total} pass"
+    tail = ""
+    if notice.missing:
+        tail += (
+            f" {notice.missing} of the incident's cases were not in this run, so no gate item "
+            "is verified by it."
+        )
+    if notice.verified:
+        items = ", ".join(f"#{position}" for position in notice.verified)
+        tail += f" Verified gate action item {items} and marked it done."
     if not notice.failing:
-        return f":white_check_mark: {head}."
+        return f":white_check_mark: {head}.{tail}"
     listed = ", ".join(f"`{key}`" for key in notice.failing[:MAX_FAILING_LISTED])
     more = len(notice.failing) - MAX_FAILING_LISTED
     if more > 0:
         listed += f" and {more} more"
-    return f":x: {head}; failing: {listed}."
+    return f":x: {head}; failing: {listed}.{tail}"
 
 
 def verdict_text(view: CaseView) -> str:
