@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.core.incidents.model import Incident
 from bot.core.postmortem.reader import PostmortemDocument
 from bot.core.timeline import TimelineEvent
+from bot.demo.cases import capture_cases, export_cases, report_gate_run
 from bot.demo.ledger import (
     CORPUS_UPDATE,
     DEMO_WEBHOOK_SECRET,
@@ -47,9 +48,11 @@ def run_demo(out: Path) -> int:
     database = out / "ai-incident-demo.db"
     for stale in out.glob("ai-incident-demo.db*"):
         stale.unlink()  # every run starts from an empty workspace and database
-    transcript, timeline_text, postmortem = asyncio.run(
+    transcript, timeline_text, postmortem, exports = asyncio.run(
         _run(f"sqlite+aiosqlite:///{database.resolve()}")
     )
+    for name, content in exports.items():
+        (out / name).write_text(content)
     (out / "transcript.txt").write_text(transcript)
     (out / "timeline.md").write_text(timeline_text)
     (out / "postmortem.md").write_text(postmortem.postmortem.markdown)
@@ -61,7 +64,7 @@ def run_demo(out: Path) -> int:
     print(postmortem.postmortem.markdown)
     written = ", ".join(
         str(out / name)
-        for name in ("transcript.txt", "timeline.md", "postmortem.md", "postmortem.json")
+        for name in ("transcript.txt", "timeline.md", "postmortem.md", "postmortem.json", *exports)
     )
     print(f"Wrote {written}", file=sys.stderr)
     return 0
@@ -81,7 +84,7 @@ class DemoClock:
         self.offset += delta
 
 
-async def _run(database_url: str) -> tuple[str, str, PostmortemDocument]:
+async def _run(database_url: str) -> tuple[str, str, PostmortemDocument, dict[str, str]]:
     clock = DemoClock()
     emulator = SlackEmulator()
     announce = emulator.add_channel("ai-incidents")
@@ -92,14 +95,15 @@ async def _run(database_url: str) -> tuple[str, str, PostmortemDocument]:
         webhook_secret=DEMO_WEBHOOK_SECRET,
         clock=clock,
     ) as rig:
-        incident = await _play(rig, clock)
+        incident, exports = await _play(rig, clock)
         timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
         postmortem = await rig.runtime.deps.postmortems.document(incident.number or 0)
     names = {user.id: user.name for user in emulator.users}
-    return emulator.transcript(), render_timeline(incident, timeline, names), postmortem
+    timeline_text = render_timeline(incident, timeline, names)
+    return emulator.transcript(), timeline_text, postmortem, exports
 
 
-async def _play(rig: Rehearsal, clock: DemoClock) -> Incident:
+async def _play(rig: Rehearsal, clock: DemoClock) -> tuple[Incident, dict[str, str]]:
     slack, emulator = rig.slack, rig.emulator
     general = emulator.channel_by_name("general")
     assert general is not None
@@ -137,6 +141,8 @@ async def _play(rig: Rehearsal, clock: DemoClock) -> Incident:
         channel, BOB, "Partners found fabricated citations in three briefs since Monday."
     )
     await slack.react(channel, report, user=ALICE)
+    # The failing questions themselves become regression cases as they are pasted in.
+    await capture_cases(rig, incident, user=CAROL)
     await slack.slash("role comms <@U0BOB|bob>", user=ALICE, channel=channel)
     await slack.slash("role scribe <@U0CAROL|carol>", user=ALICE, channel=channel)
     await slack.slash(
@@ -212,6 +218,9 @@ async def _play(rig: Rehearsal, clock: DemoClock) -> Incident:
         user=CAROL,
         channel=channel,
     )
+    # The cases leave the bot for the eval suite, and the gate proves them on the new index.
+    exports = await export_cases(rig, incident)
+    await report_gate_run(rig, incident, commit="9f3c2e1")
     await _tick_required(rig, incident, "mitigate", user=CAROL, exit_criteria=True)
     await slack.slash("phase next", user=ALICE, channel=channel)
     await slack.settle()
@@ -223,7 +232,7 @@ async def _play(rig: Rehearsal, clock: DemoClock) -> Incident:
 
     await slack.slash("status", user=CAROL, channel=channel)
     await slack.settle()
-    return await rig.runtime.deps.incidents.get(incident.number or 0)
+    return await rig.runtime.deps.incidents.get(incident.number or 0), exports
 
 
 async def _checklist_ts(rig: Rehearsal, incident: Incident, phase: str) -> str:

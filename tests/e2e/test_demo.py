@@ -33,6 +33,13 @@ def test_demo_writes_the_channel_the_card_and_the_timeline(
     assert "mitigation: Mitigated" in timeline
     assert transcript in capsys.readouterr().out
 
+    # The failing questions became regression cases, left the bot, and the gate proved them.
+    assert transcript.count("added regression case `aiinc-1-") == 3
+    assert "Gate run legal-rag-regression at `9f3c2e1`: 3/3 pass." in transcript
+    lines = (tmp_path / "out" / "incident-1-cases.jsonl").read_text().splitlines()
+    assert [json.loads(line)["incident"] for line in lines] == [1, 1, 1]
+    assert (tmp_path / "out" / "incident-1-cases.promptfoo.yaml").read_text().count("case_id:") == 3
+
     # The demo ends with the full postmortem of the case, compiled at close.
     assert "• *Data* — index_change" in transcript  # the root-cause form suggests the axis
     assert "*Incident #1 is closed* by @alice. The postmortem is attached." in transcript
