@@ -96,3 +96,9 @@ def view_values(view: dict[str, Any]) -> dict[str, Any]:
         for block, elements in state.items()
         for action in list(elements)[:1]
     }
+
+
+def submission_key(view: dict[str, Any]) -> str:
+    """A view submission's key: Slack may deliver one submission twice (a double click), and
+    the use case claims the key in its transaction so only one takes effect."""
+    return f"view-submission:{view['id']}"

@@ -28,13 +28,9 @@ from bot.slack.guard import guarded
 from bot.slack.ids import CallbackId
 from bot.slack.messages.cases import already_captured_text
 from bot.slack.middleware import deps_of
+from bot.slack.payloads import submission_key
 
 log = logging.getLogger(__name__)
-
-
-def once(view: dict[str, Any]) -> str:
-    """A submission's key: Slack may deliver one submission twice (a double click)."""
-    return f"view-submission:{view['id']}"
 
 
 async def on_case(
@@ -60,7 +56,7 @@ async def on_case(
             form=form,
             source=state.source,
             source_url=state.source_url,
-            once=once(view),
+            once=submission_key(view),
         )
         # The same example again stores nothing and tells the channel nothing: say so to the
         # person, or they would wonder where their case went.

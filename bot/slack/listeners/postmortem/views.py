@@ -53,6 +53,7 @@ from bot.slack.ids import (
     PostmortemForm,
 )
 from bot.slack.middleware import deps_of
+from bot.slack.payloads import submission_key
 
 log = logging.getLogger(__name__)
 InputT = TypeVar("InputT", bound=FormInput)
@@ -61,11 +62,6 @@ Values = Mapping[str, Any]
 
 
 # -- reading the forms ------------------------------------------------------------------------
-
-
-def once(view: dict[str, Any]) -> str:
-    """A submission's key: Slack may deliver one submission twice (a double click)."""
-    return f"view-submission:{view['id']}"
 
 
 # -- the listeners -------------------------------------------------------------------------------
@@ -155,7 +151,7 @@ async def on_slice(
     actor = body["user"]["id"]
     if state.slice_id is None:
         saved = await deps.records.add_slice(
-            number=state.incident_number, actor=actor, form=form, once=once(view)
+            number=state.incident_number, actor=actor, form=form, once=submission_key(view)
         )
     else:
         saved = await deps.records.edit_slice(
@@ -215,7 +211,7 @@ async def on_action_item(
     number = state.incident_number
     if state.item_id is None:
         await deps.action_items.create_action(
-            number=number, actor=actor, form=form, once=once(view)
+            number=number, actor=actor, form=form, once=submission_key(view)
         )
     else:
         await deps.action_items.edit_action(
@@ -247,7 +243,11 @@ async def on_done(
     await ack()
     number = state.incident_number
     await deps.action_items.complete_action(
-        number=number, item_id=state.item_id, actor=body["user"]["id"], done=done, once=once(view)
+        number=number,
+        item_id=state.item_id,
+        actor=body["user"]["id"],
+        done=done,
+        once=submission_key(view),
     )
     await refresh(client, state.parent_view_id, lambda: action_list(deps, number))
 
@@ -278,7 +278,7 @@ async def on_close(
         form=form,
         close_anyway=anyway,
         reason=text_of(values, PostmortemForm.CLOSE, ActionId.CLOSE_REASON),
-        once=once(view),
+        once=submission_key(view),
     )
 
 
