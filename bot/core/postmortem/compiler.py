@@ -18,12 +18,13 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.core.cases.model import CaseView, LastVerdict
 from bot.core.postmortem.analysis import ActionCategory, ActionItem, SliceImpact, as_utc, axis_label
-from bot.core.postmortem.diagram import diagram_data
+from bot.core.postmortem.diagram import DiagramEvent, diagram_data
 from bot.core.postmortem.draft import CloseOverride, PostmortemInput
 from bot.core.postmortem.flags import RULE_BY_CODE, Flag, review
 from bot.core.postmortem.formatting import iso, number
 from bot.core.postmortem.render import render_markdown
-from bot.core.timeline import TimelineEvent, axis_of, is_control_plane
+from bot.core.postmortem.story import bookkeeping_summary, is_bookkeeping
+from bot.core.timeline import TimelineEvent, TimelineKind, axis_of, is_control_plane
 
 __all__ = ["CloseOverride", "Postmortem", "PostmortemInput", "build_data", "compile_postmortem"]
 
@@ -33,6 +34,20 @@ MAX_CHANGES_LISTED = 25
 # The cases table quotes each input and expectation this far; the whole case is in the export.
 CASE_TEXT_ABRIDGED = 80
 _FULL_HASH = re.compile(r"^[0-9a-f]{40}$")
+# What a diagram entry standing for several events of one kind calls them.
+_PLURAL = {
+    TimelineKind.NOTE: "notes",
+    TimelineKind.STATUS: "status changes",
+    TimelineKind.PHASE: "phase moves",
+    TimelineKind.ROLE: "role changes",
+    TimelineKind.SEVERITY: "severity changes",
+    TimelineKind.UPDATE: "stakeholder updates",
+    TimelineKind.ALERT: "alerts",
+    TimelineKind.DETECTION: "detection reports",
+    TimelineKind.STABILIZATION: "stabilization levers",
+    TimelineKind.MITIGATION: "mitigation events",
+    TimelineKind.SLACK_MESSAGE: "pinned messages",
+}
 
 
 class Postmortem(BaseModel):
@@ -266,16 +281,50 @@ class _Builder:
             "exit_criteria_met": list(resolution.exit_criteria_met) if resolution else [],
         }
 
+    def name(self, user_id: str) -> str:
+        return "@" + (self.names.get(user_id) or user_id)
+
+    def credit(self, event: TimelineEvent) -> tuple[str, str | None]:
+        """Who made what the line records (a person, else the system it came from) and, when
+        someone else put it on the timeline, who did. A ledger change carries its author in
+        `changed_by`; its actor is whoever clicked "Add to timeline", perhaps weeks later."""
+        details = event.details
+        if "change_id" in details or "changed_by" in details:
+            author = details.get("changed_by")
+            by = self._author(str(author)) if author else self.system(event.source)
+            adder = event.actor if event.actor and event.actor != author else None
+            return by, self.name(adder) if adder else None
+        by = self.name(event.actor) if event.actor else self.system(event.source)
+        adder = details.get("added_by")
+        if adder and adder != event.actor:
+            return by, self.name(str(adder))
+        return by, None
+
+    @staticmethod
+    def system(source: str) -> str:
+        # A line with no person behind it and no outside source is the bot's own doing.
+        return "the bot" if source == "slack" else source
+
+    def _author(self, author: str) -> str:
+        # A ledger author is a Slack user only when we know them by name; a CI bot or an
+        # email address is written as the source system gave it.
+        return self.name(author) if author in self.names else author
+
     def event(self, event: TimelineEvent) -> dict[str, Any]:
         axis = event.axis or axis_of(event.kind)
+        by, added_by = self.credit(event)
         return {
             "at": iso(event.occurred_at),
             "kind": event.kind.value,
+            "event": event.details.get("event"),
             "axis": axis.value if axis else None,
             "axis_label": axis_label(axis) if axis else None,
             "control_plane": is_control_plane(event.kind),
+            "key": not is_bookkeeping(event),
             "actor": self.person(event.actor),
             "source": event.source,
+            "by": by,
+            "added_by": added_by,
             "summary": self.summary(event),
             "permalink": event.permalink,
         }
@@ -357,10 +406,22 @@ class _Builder:
         number_text = f"{self.incident.number} - " if self.incident.number is not None else ""
         events = []
         for event in self.events:
+            if is_bookkeeping(event):
+                continue
             axis = event.axis or axis_of(event.kind)
-            prefix = f"[{axis_label(axis)}] " if axis and is_control_plane(event.kind) else ""
-            text = self.summary(event)
-            events.append((as_utc(event.occurred_at), event.kind, prefix + text))
+            if axis and is_control_plane(event.kind):
+                group, plural, prefix = f"axis:{axis.value}", "changes", f"[{axis_label(axis)}] "
+            else:
+                group, plural, prefix = event.kind.value, _PLURAL.get(event.kind, "events"), ""
+            events.append(
+                DiagramEvent(
+                    at=as_utc(event.occurred_at),
+                    group=group,
+                    plural=plural,
+                    text=self.summary(event),
+                    prefix=prefix,
+                )
+            )
         return diagram_data(
             title=f"Incident {number_text}{self.incident.title}",
             milestones=[(at, label) for _, label, at in milestones],
@@ -485,6 +546,7 @@ def build_data(draft: PostmortemInput, *, flags: list[Flag], now: datetime) -> d
     builder = _Builder(draft)
     milestones = builder.milestones()
     override = draft.close_override
+    events = [builder.event(e) for e in builder.events]
     data: dict[str, Any] = {
         "schema": SCHEMA,
         "compiled_at": iso(now),
@@ -501,7 +563,11 @@ def build_data(draft: PostmortemInput, *, flags: list[Flag], now: datetime) -> d
             "milestones": [
                 {"key": k, "label": label, "at": iso(at)} for k, label, at in milestones
             ],
-            "events": [builder.event(e) for e in builder.events],
+            # Every event, bookkeeping included: the full log.
+            "events": events,
+            # The events that tell the story, and the bookkeeping summed up per phase.
+            "key_events": [e for e in events if e["key"]],
+            "bookkeeping": bookkeeping_summary(builder.events, builder.name),
         },
         "diagram": builder.diagram(milestones),
         "flags": [flag.model_dump() for flag in flags],

@@ -1,75 +1,96 @@
 """Choosing what the Mermaid timeline diagram shows.
 
-An incident can gather thousands of timeline events; a diagram with thousands of entries is
-unreadable and slow to draw. The diagram keeps the milestones (regression start, first alarm,
-declared, mitigated, closed) and the events that explain the incident, control-plane changes
-first, up to `MAX_ENTRIES`, and says how many it left out. The full list is in the timeline
-table beside it.
+An incident can gather hundreds of timeline events over days; a diagram with hundreds of
+entries is unreadable. The diagram keeps the milestones (regression start, first alarm,
+declared, mitigated, closed) and the key events (bookkeeping is summed up in the table, not
+drawn), at most `MAX_ENTRIES` entries. When the events do not fit one to an entry, events of
+the same class are merged into one entry that says how many it stands for, in steps coarse
+enough to fit: first consecutive runs within a day, then a class within a day, then a class
+over the whole incident. Nothing is dropped, so every class of key event stays in the picture;
+the table beside it lists every key event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.core.postmortem.formatting import iso
-from bot.core.timeline import TimelineKind, is_control_plane
 
-MAX_ENTRIES = 40
-
-# Lower sorts first. Control-plane changes answer "what changed", so they come before how the
-# response went; chat comes last.
-_RESPONSE_KINDS = {
-    TimelineKind.ALERT,
-    TimelineKind.DETECTION,
-    TimelineKind.MITIGATION,
-    TimelineKind.STABILIZATION,
-    TimelineKind.SEVERITY,
-}
-_BOOKKEEPING_KINDS = {TimelineKind.STATUS, TimelineKind.PHASE, TimelineKind.ROLE}
+MAX_ENTRIES = 25
 
 
-def _priority(kind: TimelineKind) -> int:
-    if is_control_plane(kind):
-        return 0
-    if kind in _RESPONSE_KINDS:
-        return 1
-    if kind in _BOOKKEEPING_KINDS:
-        return 2
-    if kind is TimelineKind.UPDATE:
-        return 3
-    return 4
+@dataclass(frozen=True)
+class DiagramEvent:
+    """One key event as the diagram sees it. `group` says which events may merge (a kind, or a
+    control-plane axis); `plural` names a merged entry ("notes", "changes"); `prefix` leads every
+    entry of the group ("[Data] ")."""
+
+    at: datetime
+    group: str
+    plural: str
+    text: str
+    prefix: str = ""
 
 
-def _pick(events: Sequence[tuple[datetime, TimelineKind, str]], room: int) -> list[int]:
-    """Indexes of the events to show: whole priority tiers while they fit, then an even
-    spread over time of the tier that does not, so the diagram still covers the whole span."""
-    tiers: dict[int, list[int]] = {}
-    for index, (_, kind, _) in enumerate(events):
-        tiers.setdefault(_priority(kind), []).append(index)
-    kept: list[int] = []
-    for priority in sorted(tiers):
-        tier, left = tiers[priority], room - len(kept)
-        if len(tier) <= left:
-            kept += tier
-            continue
-        if left == 1:
-            kept.append(tier[0])
-        elif left > 1:
-            step = (len(tier) - 1) / (left - 1)
-            kept += [tier[round(k * step)] for k in range(left)]
-        break
-    return kept
+@dataclass(frozen=True)
+class _Entry:
+    at: datetime
+    text: str
 
 
-def _repeats_milestone(
-    event: tuple[datetime, TimelineKind, str], milestones: Sequence[tuple[datetime, str]]
-) -> bool:
+def _entry(run: Sequence[DiagramEvent]) -> _Entry:
+    first = run[0]
+    if len(run) == 1:
+        return _Entry(first.at, first.prefix + first.text)
+    return _Entry(first.at, f"{first.prefix}{len(run)} {first.plural}, first: {first.text}")
+
+
+def _day(event: DiagramEvent) -> str:
+    return (iso(event.at) or "")[:10]
+
+
+def _runs(events: Sequence[DiagramEvent]) -> list[_Entry]:
+    """Consecutive events of one group on one day merged."""
+    runs: list[list[DiagramEvent]] = []
+    for event in events:
+        if runs and runs[-1][0].group == event.group and _day(runs[-1][0]) == _day(event):
+            runs[-1].append(event)
+        else:
+            runs.append([event])
+    return [_entry(run) for run in runs]
+
+
+def _grouped(events: Sequence[DiagramEvent], key: Callable[[DiagramEvent], Any]) -> list[_Entry]:
+    groups: dict[Any, list[DiagramEvent]] = {}
+    for event in events:
+        groups.setdefault(key(event), []).append(event)
+    return [_entry(group) for group in groups.values()]
+
+
+def _fit(events: Sequence[DiagramEvent], room: int) -> list[_Entry]:
+    steps: list[Callable[[Sequence[DiagramEvent]], list[_Entry]]] = [
+        lambda es: [_entry([e]) for e in es],
+        _runs,
+        lambda es: _grouped(es, lambda e: (_day(e), e.group)),
+        lambda es: _grouped(es, lambda e: e.group),
+    ]
+    entries: list[_Entry] = []
+    for step in steps:
+        entries = step(events)
+        if len(entries) <= room:
+            break
+    # The last step leaves one entry per group; with fewer groups than MAX_ENTRIES (there are
+    # about twenty) it always fits.
+    return entries
+
+
+def _repeats_milestone(event: DiagramEvent, milestones: Sequence[tuple[datetime, str]]) -> bool:
     """An "Incident declared" status line at the declaration says nothing the milestone does not."""
-    moment, _, text = event
     return any(
-        abs((moment - at).total_seconds()) < 60 and text.lower().startswith(label.lower())
+        abs((event.at - at).total_seconds()) < 60 and event.text.lower().startswith(label.lower())
         for at, label in milestones
     )
 
@@ -78,30 +99,33 @@ def diagram_data(
     *,
     title: str,
     milestones: Sequence[tuple[datetime, str]],
-    events: Sequence[tuple[datetime, TimelineKind, str]],
+    events: Sequence[DiagramEvent],
 ) -> dict[str, Any]:
-    """Sections (one per UTC day) of periods (HH:MM) of entry texts, plus the omitted count.
+    """Sections (one per UTC day) of periods (HH:MM) of entry texts.
 
-    `events` are (time, kind, text), already in chronological order."""
-    events = [e for e in events if not _repeats_milestone(e, milestones)]
-    room = MAX_ENTRIES - len(milestones)
-    if len(events) > room:
-        room -= 1  # keep a line to say how many were left out
-        kept = sorted(_pick(events, room))
-        chosen = [(events[i][0], events[i][2]) for i in kept]
-    else:
-        chosen = [(moment, text) for moment, _, text in events]
-    omitted = len(events) - len(chosen)
-    entries = sorted([*milestones, *chosen], key=lambda entry: entry[0])
+    `events` are the key events, already in chronological order. `entries` counts what is
+    drawn; `events` how many key events those entries stand for."""
+    shown = [e for e in events if not _repeats_milestone(e, milestones)]
+    chosen = _fit(shown, MAX_ENTRIES - len(milestones))
+    entries = sorted(
+        [*(_Entry(at, label) for at, label in milestones), *chosen], key=lambda entry: entry.at
+    )
 
     sections: list[dict[str, Any]] = []
-    for moment, text in entries:
-        stamp = iso(moment) or ""
+    for entry in entries:
+        stamp = iso(entry.at) or ""
         day, clock = stamp[:10], stamp[11:16]
         if not sections or sections[-1]["name"] != day:
             sections.append({"name": day, "periods": []})
         periods = sections[-1]["periods"]
         if not periods or periods[-1]["label"] != clock:
             periods.append({"label": clock, "events": []})
-        periods[-1]["events"].append(text)
-    return {"title": title, "sections": sections, "omitted": omitted}
+        periods[-1]["events"].append(entry.text)
+    return {
+        "title": title,
+        "sections": sections,
+        "entries": len(entries),
+        "events": len(shown),
+        # Kept for templates written against the earlier form; nothing is left out any more.
+        "omitted": 0,
+    }

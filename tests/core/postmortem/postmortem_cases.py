@@ -50,6 +50,7 @@ def event(
     actor: str | None = None,
     source: str = "slack",
     permalink: str | None = None,
+    details: dict[str, object] | None = None,
 ) -> TimelineEvent:
     return TimelineEvent(
         incident_number=number,
@@ -60,7 +61,49 @@ def event(
         source=source,
         summary=summary,
         permalink=permalink,
+        details=dict(details or {}),
     )
+
+
+def tick(
+    number: int, when: str, item: str, text: str, phase: str, title: str, actor: str
+) -> TimelineEvent:
+    """A checklist tick as the runbooks service records it."""
+    return event(
+        number,
+        when,
+        TimelineKind.PHASE,
+        f"Checked: {text} ({title})",
+        actor=actor,
+        details={"event": "entry", "phase": phase, "item": item, "done": True},
+    )
+
+
+def provisioning(number: int, when: str, channel: str, invited: list[str]) -> list[TimelineEvent]:
+    """The bot's own lines right after a declaration: channel, invitations, card."""
+    return [
+        event(
+            number,
+            when,
+            TimelineKind.STATUS,
+            f"Channel #{channel} created",
+            details={"event": "channel_created", "channel": "C0" + str(number)},
+        ),
+        event(
+            number,
+            when,
+            TimelineKind.STATUS,
+            "Invited " + ", ".join("@" + user for user in invited),
+            details={"event": "invited", "user_ids": invited},
+        ),
+        event(
+            number,
+            when,
+            TimelineKind.STATUS,
+            "Incident card posted and pinned",
+            details={"event": "card_posted", "ts": "1.2"},
+        ),
+    ]
 
 
 def case(
@@ -243,7 +286,30 @@ def legal_rag() -> PostmortemInput:
             "2024-01-22 09:00",
             TimelineKind.INDEX_CHANGE,
             "Corpus update: 14,000 court filings added; embedding index not rebuilt",
+            actor="U_MIKA",
             source="change-ledger",
+            details={"change_id": 301, "changed_by": "ingest-pipeline[bot]"},
+        ),
+        event(
+            12,
+            "2024-03-04 17:05",
+            TimelineKind.PHASE,
+            "Phase Triage started (runbook RAG hallucination)",
+            details={"event": "phase_started", "phase": "triage", "runbook": "rag-hallucination"},
+        ),
+        *provisioning(12, "2024-03-04 17:06", "inc-12-fabricated-citations", ["U_DANA", "U_LEE"]),
+        tick(
+            12,
+            "2024-03-04 17:12",
+            "scope",
+            "Scope the affected queries",
+            "triage",
+            "Triage",
+            "U_DANA",
+        ),
+        tick(12, "2024-03-04 17:20", "freeze", "Freeze deploys", "triage", "Triage", "U_DANA"),
+        tick(
+            12, "2024-03-04 17:31", "owner", "Name an owner per axis", "triage", "Triage", "U_LEE"
         ),
         event(
             12,
@@ -474,7 +540,9 @@ def medical_triage() -> PostmortemInput:
             "2024-05-06 08:00",
             TimelineKind.MODEL_CHANGE,
             "Base model updated: triage-base-2024-04 → triage-base-2024-05",
+            actor="U_AMIR",
             source="change-ledger",
+            details={"change_id": 88, "changed_by": "U_SOFIA"},
         ),
         event(
             27,
