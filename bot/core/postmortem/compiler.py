@@ -34,6 +34,29 @@ MAX_CHANGES_LISTED = 25
 # The cases table quotes each input and expectation this far; the whole case is in the export.
 CASE_TEXT_ABRIDGED = 80
 _FULL_HASH = re.compile(r"^[0-9a-f]{40}$")
+# Which kinds give up their day in a crowded diagram first: chat before the response's moves,
+# the response's moves before the control-plane changes that explain the incident.
+_DIAGRAM_RANK = {
+    TimelineKind.SLACK_MESSAGE: 0,
+    TimelineKind.NOTE: 1,
+    TimelineKind.UPDATE: 2,
+    TimelineKind.ALERT: 3,
+    TimelineKind.ROLE: 4,
+    TimelineKind.STATUS: 5,
+    TimelineKind.DETECTION: 6,
+    TimelineKind.SEVERITY: 7,
+    TimelineKind.PHASE: 8,
+    TimelineKind.STABILIZATION: 9,
+    TimelineKind.MITIGATION: 10,
+}
+_CHANGE_RANK = 11
+# details["event"] of the lines that record a milestone the diagram already draws.
+_MILESTONE_OF = {
+    "regression_started": "Regression started",
+    "declared": "Incident declared",
+    "mitigated": "Mitigated",
+    "closed": "Closed",
+}
 # What a diagram entry standing for several events of one kind calls them.
 _PLURAL = {
     TimelineKind.NOTE: "notes",
@@ -420,6 +443,8 @@ class _Builder:
                     plural=plural,
                     text=self.summary(event),
                     prefix=prefix,
+                    rank=_DIAGRAM_RANK.get(event.kind, _CHANGE_RANK),
+                    milestone=_MILESTONE_OF.get(str(event.details.get("event"))),
                 )
             )
         return diagram_data(

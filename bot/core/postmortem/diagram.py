@@ -5,9 +5,10 @@ entries is unreadable. The diagram keeps the milestones (regression start, first
 declared, mitigated, closed) and the key events (bookkeeping is summed up in the table, not
 drawn), at most `MAX_ENTRIES` entries. When the events do not fit one to an entry, events of
 the same class are merged into one entry that says how many it stands for, in steps coarse
-enough to fit: first consecutive runs within a day, then a class within a day, then a class
-over the whole incident. Nothing is dropped, so every class of key event stays in the picture;
-the table beside it lists every key event.
+enough to fit: first consecutive runs within a day, then a class within a day, then, chattiest
+class first (pinned messages, notes, updates, alerts ...), a class over the whole incident, so
+changes, levers and phase moves keep their day the longest. Nothing is dropped, so every class
+of key event stays in the picture; the table beside it lists every key event.
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ MAX_ENTRIES = 25
 class DiagramEvent:
     """One key event as the diagram sees it. `group` says which events may merge (a kind, or a
     control-plane axis); `plural` names a merged entry ("notes", "changes"); `prefix` leads every
-    entry of the group ("[Data] ")."""
+    entry of the group ("[Data] "); groups with a lower `rank` lose their days first."""
 
     at: datetime
     group: str
     plural: str
     text: str
     prefix: str = ""
+    rank: int = 0
+    # The milestone this event records ("Closed" for the closing status line), if any.
+    milestone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,26 +75,30 @@ def _grouped(events: Sequence[DiagramEvent], key: Callable[[DiagramEvent], Any])
 
 
 def _fit(events: Sequence[DiagramEvent], room: int) -> list[_Entry]:
-    steps: list[Callable[[Sequence[DiagramEvent]], list[_Entry]]] = [
-        lambda es: [_entry([e]) for e in es],
-        _runs,
-        lambda es: _grouped(es, lambda e: (_day(e), e.group)),
-        lambda es: _grouped(es, lambda e: e.group),
-    ]
-    entries: list[_Entry] = []
-    for step in steps:
-        entries = step(events)
+    entries = [_entry([e]) for e in events]
+    if len(entries) <= room:
+        return entries
+    entries = _runs(events)
+    if len(entries) <= room:
+        return entries
+    # Per class and day, then whole classes folded over the incident, chattiest first. With
+    # every class folded there is one entry per class; there are about twenty, so it fits.
+    ranks = sorted({(e.rank, e.group) for e in events})
+    folded: set[str] = set()
+    for rank_group in [None, *ranks]:
+        if rank_group is not None:
+            folded.add(rank_group[1])
+        entries = _grouped(events, lambda e: e.group if e.group in folded else (_day(e), e.group))
         if len(entries) <= room:
             break
-    # The last step leaves one entry per group; with fewer groups than MAX_ENTRIES (there are
-    # about twenty) it always fits.
     return entries
 
 
 def _repeats_milestone(event: DiagramEvent, milestones: Sequence[tuple[datetime, str]]) -> bool:
     """An "Incident declared" status line at the declaration says nothing the milestone does not."""
     return any(
-        abs((event.at - at).total_seconds()) < 60 and event.text.lower().startswith(label.lower())
+        abs((event.at - at).total_seconds()) < 60
+        and (event.milestone == label or event.text.lower().startswith(label.lower()))
         for at, label in milestones
     )
 

@@ -97,7 +97,11 @@ def utc_time(value: str | datetime) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """A span as people say it: `42 d 3 h`, `3 h 10 min`, `45 min`, `30 s`."""
+    """A span as people say it: `42 d 3 h`, `3 h 10 min`, `3 h`, `45 min`, `30 s`.
+
+    The one rule for every duration in the postmortem: the largest unit, then the next one
+    down only when it is not zero (never `3 h 00 min`), the rest cut off, not rounded, so a
+    span never reads longer than it was; seconds only under a minute."""
     if seconds is None:
         return NOT_RECORDED
     sign = "-" if seconds < 0 else ""
