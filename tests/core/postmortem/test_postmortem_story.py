@@ -202,6 +202,9 @@ def test_a_500_event_three_day_incident_draws_at_most_25_entries_with_every_key_
         assert any(word in text for text in texts), word
     for milestone in ["Regression started", "Incident declared", "Mitigated", "Closed"]:
         assert milestone in texts
+    # A busy minute lists its entries one a line, not twenty on one.
+    diagram = postmortem.markdown.split("```mermaid\n")[1].split("```")[0]
+    assert all(line.count(" : ") == 1 for line in diagram.splitlines() if " : " in line)
     # A line recording a milestone is not drawn beside the milestone.
     assert not any(text.startswith("Incident closed by") for text in texts)
     # Bookkeeping is summed up in the table, never drawn.
