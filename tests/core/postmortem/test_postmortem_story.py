@@ -357,3 +357,24 @@ def test_every_duration_in_the_document_follows_the_rule() -> None:
     assert "- Time-to-detect: 42 d 7 h\n" in markdown
     assert "- **Time-to-mitigate:** 1 d 19 h (" in markdown
     assert not re.search(r"\b0\d? (min|h)\b", markdown)
+
+
+def test_bookkeeping_before_any_phase_and_across_midnight() -> None:
+    draft = legal_rag()
+    draft.timeline = [
+        _event(0, TimelineKind.STATUS, "Channel #inc-12 created", event="channel_created"),
+        _event(
+            16 * 60,
+            TimelineKind.STATUS,
+            "Invited @U_A, @U_B",
+            event="invited",
+            user_ids=["U_A", "U_B"],
+        ),
+    ]
+
+    [line] = compile_postmortem(draft, now=NOW).data["timeline"]["bookkeeping"]
+
+    # No runbook phase had started: the lines belong to the declaration.
+    assert line["text"] == (
+        f"Declaration: channel created, 2 people invited; 2024-03-04 09:00 {DASH} 2024-03-05 01:00"
+    )
