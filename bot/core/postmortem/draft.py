@@ -24,6 +24,9 @@ from bot.core.postmortem.analysis import (
 )
 from bot.core.timeline import TimelineEvent
 
+# `details["event"]` of the timeline line the declaration writes for the start it was given.
+DECLARED_START_EVENT = "regression_started"
+
 
 class CloseOverride(BaseModel):
     """A close despite blocking flags: who decided, when, and which flags they overrode.
@@ -64,6 +67,21 @@ class PostmortemInput(BaseModel):
         if self.detection and self.detection.regression_started_at:
             return self.detection.regression_started_at
         return _utc(self.incident.regression_started_at)
+
+    def regression_start_as_declared(self) -> bool:
+        """Whether the regression start in use is still the one given at declaration.
+
+        A declared start is a guess made under pressure ("3 days ago"); one revised in the
+        detection form was worked out afterwards. Nothing stores which it is: the declaration
+        puts the declared start on the timeline (`DECLARED_START_EVENT`), and a start still
+        equal to that moment was never revised. Without the timeline this is False, which keeps
+        the flags that depend on it silent rather than wrong."""
+        started = self.regression_started_at()
+        return started is not None and any(
+            event.details.get("event") == DECLARED_START_EVENT
+            and as_utc(event.occurred_at) == started
+            for event in self.timeline
+        )
 
     def first_alarm_at(self) -> datetime | None:
         if self.detection and self.detection.first_alarm_at:

@@ -25,10 +25,12 @@ from bot.core.postmortem.analysis import (
     ActionItem,
     ActionStatus,
     WhyNotCaught,
+    as_utc,
     axis_label,
 )
 from bot.core.postmortem.draft import PostmortemInput
-from bot.core.timeline import Axis
+from bot.core.postmortem.formatting import duration, utc
+from bot.core.timeline import Axis, TimelineEvent, axis_of, is_control_plane
 
 # DOMAIN.md: a calibration record needs "about twenty labels at least".
 MIN_CALIBRATION_LABELS = 20
@@ -161,6 +163,98 @@ def _why_not_caught_missing(draft: PostmortemInput) -> Iterator[Finding]:
         yield Finding(
             "'Other' is chosen for why we did not catch it, with no explanation.",
             "root_cause.why_not_caught_text",
+        )
+
+
+# --- the story: root cause against the timeline ---------------------------------------------
+
+
+def _first_change_by_axis(draft: PostmortemInput) -> dict[Axis, TimelineEvent]:
+    """The earliest control-plane change on the timeline for each axis."""
+    first: dict[Axis, TimelineEvent] = {}
+    for event in sorted(draft.timeline, key=lambda e: as_utc(e.occurred_at)):
+        if is_control_plane(event.kind):
+            axis = event.axis or axis_of(event.kind)
+            if axis is not None:
+                first.setdefault(axis, event)
+    return first
+
+
+def _change(event: TimelineEvent) -> str:
+    return f"{utc(as_utc(event.occurred_at))}, {_quote(event.summary)}"
+
+
+def _first_moved(draft: PostmortemInput) -> tuple[Axis, TimelineEvent] | None:
+    """The axis called first and its earliest change, when the timeline has one."""
+    root = draft.root_cause
+    if root is None or root.first_axis is None or root.first_axis not in root.chosen_axes:
+        return None
+    change = _first_change_by_axis(draft).get(root.first_axis)
+    return (root.first_axis, change) if change is not None else None
+
+
+def _first_axis_changed_after_start(draft: PostmortemInput) -> Iterator[Finding]:
+    first, started = _first_moved(draft), draft.regression_started_at()
+    if first is None or started is None:
+        return
+    axis, change = first
+    late = as_utc(change.occurred_at) - started
+    if late.total_seconds() > 0:
+        yield Finding(
+            f"{axis_label(axis)} is recorded as the axis that moved first, but its earliest "
+            f"change on the timeline ({_change(change)}) came {duration(late.total_seconds())} "
+            f"after the regression started ({utc(started)}). A change cannot start a "
+            "regression already under way: correct the regression start or the first axis.",
+            "root_cause.first_axis",
+        )
+
+
+def _earlier_change_on_other_axis(draft: PostmortemInput) -> Iterator[Finding]:
+    first, root = _first_moved(draft), draft.root_cause
+    if first is None or root is None:
+        return
+    axis, change = first
+    changes = _first_change_by_axis(draft)
+    for other in root.chosen_axes:
+        earlier = changes.get(other)
+        if (
+            other is axis
+            or earlier is None
+            or as_utc(earlier.occurred_at) >= as_utc(change.occurred_at)
+        ):
+            continue
+        gap = as_utc(change.occurred_at) - as_utc(earlier.occurred_at)
+        yield Finding(
+            f"{axis_label(axis)} is recorded as the axis that moved first ({_change(change)}), "
+            f"but {axis_label(other)}, also chosen, changed {duration(gap.total_seconds())} "
+            f"earlier ({_change(earlier)}). Record {axis_label(other)} as first, or say why "
+            "its change took effect later.",
+            "root_cause.first_axis",
+        )
+
+
+def _detect_time_from_declared_start(draft: PostmortemInput) -> Iterator[Finding]:
+    first, started, alarm = (
+        _first_moved(draft),
+        draft.regression_started_at(),
+        draft.first_alarm_at(),
+    )
+    if first is None or started is None or alarm is None or alarm < started:
+        return
+    if not draft.regression_start_as_declared():
+        return  # a start worked out after the declaration was chosen on purpose
+    axis, change = first
+    age = alarm - as_utc(change.occurred_at)
+    time_to_detect = alarm - started
+    if age > time_to_detect:
+        yield Finding(
+            f"Time-to-detect reads {duration(time_to_detect.total_seconds())}, counted from the "
+            f"regression start as declared ({utc(started)}), but the {axis_label(axis)} change "
+            f"that moved first ({_change(change)}) was {duration(age.total_seconds())} old at "
+            f"the first alarm ({utc(alarm)}). If the regression began with that change, that "
+            "is the time-to-detect: revise the regression start in Detection, or say why the "
+            "change took effect later.",
+            "detection.regression_started_at",
         )
 
 
@@ -477,6 +571,18 @@ RULES: tuple[Rule, ...] = (
         _first_axis_missing,
     ),
     Rule(
+        "first_axis_changed_after_start",
+        "The axis that moved first changed after the regression started",
+        False,
+        _first_axis_changed_after_start,
+    ),
+    Rule(
+        "earlier_change_on_other_axis",
+        "Another chosen axis changed before the one called first",
+        False,
+        _earlier_change_on_other_axis,
+    ),
+    Rule(
         "why_not_caught_missing",
         "“Why we did not catch it” is missing",
         False,
@@ -522,6 +628,12 @@ RULES: tuple[Rule, ...] = (
     Rule("scope_assumed_global", "No scope rows: scope assumed global", False, _no_scope),
     Rule("no_detection", "Detection not recorded", False, _no_detection),
     Rule("time_to_detect_unknown", "Time-to-detect unknown", False, _time_to_detect_unknown),
+    Rule(
+        "time_to_detect_from_declared_start",
+        "The change called first is older than the declared regression start",
+        False,
+        _detect_time_from_declared_start,
+    ),
     Rule(
         "detection_gap_not_recorded", "Detection gap not recorded", False, _detection_gap_unrecorded
     ),
