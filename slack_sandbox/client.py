@@ -21,6 +21,7 @@ import httpx
 
 from slack_sandbox import payloads
 from slack_sandbox.emulator import SlackEmulator
+from slack_sandbox.render import describe_action
 from slack_sandbox.settling import TaskWatch
 from slack_sandbox.state import JsonDict
 from slack_sandbox.view_state import Slot, check_submittable, initial_state, slots, state_for
@@ -197,13 +198,14 @@ class ScriptedSlack:
             view=view,
             trigger_id=self.emulator.mint_trigger_id(user=user, view_id=view_id),
         )
+        self.emulator.record_submission(view_id, user, state_values)
         response = await self._interaction(payload)
         if response.status_code == 200:
             self.emulator.submit_view(view_id, user, state_values, _answer_body(response))
         else:
             self.emulator.record_user_action(
                 user,
-                f'submitted "{record.title}" and saw "We had some trouble connecting" '
+                f'saw "We had some trouble connecting" on "{record.title}" '
                 f"(the app answered {response.status_code})",
             )
         return response
@@ -271,9 +273,8 @@ class ScriptedSlack:
             extra=extra,
         )
         place = f"in {self._where(channel)}" if channel is not None else "in a modal"
-        self.emulator.record_user_action(
-            user, f"{payloads.describe_action(element, action)} {place}"
-        )
+        block = next(b for b in blocks if _holds(b, element))
+        self.emulator.record_user_action(user, f"{describe_action(block, element, action)} {place}")
         return await self._interaction(payload)
 
     def _view_source(self, view_id: str) -> tuple[list[JsonDict], JsonDict, JsonDict, JsonDict]:
@@ -318,8 +319,9 @@ class ScriptedSlack:
             channel=self._channel(channel),
             message={**stored.to_slack(), "team": self._team.id},
         )
+        name = self.emulator.shortcuts.get(callback_id, callback_id)
         self.emulator.record_user_action(
-            user, f'used the shortcut "{callback_id}" on a message in {self._where(channel)}'
+            user, f"used the shortcut “{name}” on a message in {self._where(channel)}"
         )
         return await self._interaction(payload)
 
@@ -392,6 +394,11 @@ class ScriptedSlack:
         Raises SettleTimeout listing the pending tasks, or an ExceptionGroup of what failed.
         """
         await self._tasks.settle(within=timeout)
+
+
+def _holds(block: JsonDict, element: JsonDict) -> bool:
+    inside = [block.get("accessory"), block.get("element"), *(block.get("elements") or [])]
+    return any(candidate is element for candidate in inside)
 
 
 def _answer_body(response: httpx.Response) -> Any:

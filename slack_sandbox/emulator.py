@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from starlette.applications import Starlette
@@ -55,6 +55,8 @@ class SlackEmulator:
 
     `clock` is a monotonic clock used for trigger_id and response_url lifetimes (inject one to
     expire a trigger without sleeping); `wall_clock` gives message timestamps and created times.
+    `shortcuts` names the installed app's shortcuts by callback_id, as its manifest does: the
+    transcript says what a person picked in the "..." menu, not the id behind it.
     """
 
     def __init__(
@@ -67,7 +69,9 @@ class SlackEmulator:
         team_name: str = "AI Incident Sandbox",
         workspace_url: str = "https://sandbox.slack.invalid/",
         default_users: bool = True,
+        shortcuts: Mapping[str, str] | None = None,
     ) -> None:
+        self.shortcuts = dict(shortcuts or {})
         self._ws = Workspace(
             identity=Identity(
                 team_id=team_id,
@@ -412,16 +416,11 @@ class SlackEmulator:
         with self._ws.lock:
             return copy.deepcopy(views_api.slack_view(self._ws, record))
 
-    def submit_view(self, view_id: str, user: str, state_values: JsonDict, answer: Any) -> None:
-        """Keep what the person submitted and do what the app's ack asked for."""
+    def record_submission(self, view_id: str, user: str, state_values: JsonDict) -> None:
+        """The person pressed submit: said before the app answers, so what the submission causes
+        (a parent modal updated, a message posted) reads after it."""
         with self._ws.lock:
             record = self._ws.views[view_id]
-            if not record.is_open:
-                # A double-clicked submit: Slack delivers both, but the second answer has no
-                # modal left to act on.
-                self._ws.log(f'>> {self._ws.name_of(user)} submitted "{record.title}" again')
-                return
-            record.state = copy.deepcopy(state_values)
             lines = []
             for slot in slots(record.blocks):
                 entry = state_values.get(slot.block_id, {}).get(slot.action_id, {})
@@ -429,6 +428,20 @@ class SlackEmulator:
                 if shown:
                     lines.append(f"{slot.label or slot.action_id}: {shown}")
             self._ws.log(f'>> {self._ws.name_of(user)} submitted "{record.title}":', lines)
+
+    def submit_view(self, view_id: str, user: str, state_values: JsonDict, answer: Any) -> None:
+        """Keep what the person submitted and do what the app's ack asked for."""
+        with self._ws.lock:
+            record = self._ws.views[view_id]
+            if not record.is_open:
+                # A double-clicked submit: Slack delivers both, but the second answer has no
+                # modal left to act on.
+                self._ws.log(
+                    f'modal "{record.title}" was already closed for {self._ws.name_of(user)}; '
+                    "the second submission changed nothing"
+                )
+                return
+            record.state = copy.deepcopy(state_values)
             try:
                 views_api.apply_submission_answer(self._ws, record, answer)
             except ApiError as exc:

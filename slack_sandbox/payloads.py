@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sandbox.state import JsonDict, plain_text_of
+from slack_sandbox.state import JsonDict
 from slack_sandbox.view_state import find_option
 
 VERIFICATION_TOKEN = "sandbox-verification-token"  # deprecated by Slack; Bolt ignores it
@@ -167,20 +167,6 @@ def action_for(
     if "placeholder" in element:
         action["placeholder"] = element["placeholder"]
     return action
-
-
-def describe_action(element: JsonDict, action: JsonDict) -> str:
-    """How the transcript says it: `clicked [Take it]`, `picked "S1" in ...`."""
-    kind = element.get("type")
-    if kind in ("button", "workflow_button"):
-        return f"clicked [{plain_text_of(element.get('text'))}]"
-    picked = action.get("selected_option")
-    if isinstance(picked, dict):
-        return f'picked "{plain_text_of(picked.get("text"))}" in {element.get("action_id")}'
-    for key in ("selected_user", "selected_conversation", "selected_channel", "selected_date"):
-        if action.get(key) is not None:
-            return f"picked {action[key]} in {element.get('action_id')}"
-    return f"used {element.get('action_id')}"
 
 
 def block_actions(

@@ -18,6 +18,8 @@ NameLookup = Callable[[str], str]
 
 _MENTION = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
+_EMOJI = re.compile(r":[a-z0-9_+-]+:")
+_EMPHASIS = re.compile(r"\*|(?<!\w)_|_(?!\w)|(?<!\w)~|~(?!\w)")
 
 
 def resolve_mentions(text: str, name_of: NameLookup) -> str:
@@ -140,6 +142,50 @@ def _initial_value(element: JsonDict, name_of: NameLookup) -> str:
         if key in element:
             return str(element[key])
     return ""
+
+
+def describe_action(block: JsonDict, element: JsonDict, action: JsonDict) -> str:
+    """How a person would tell what they did: `clicked [Take it]`, `ticked “Confirm ...”`,
+    `picked “S1” in “Severity”`. Only visible labels: action and block ids mean nothing to a
+    reader. User mentions come out as `<@U…>`, for the transcript to resolve."""
+    kind = element.get("type")
+    if kind in ("button", "workflow_button"):
+        return f"clicked [{plain_text_of(element.get('text'))}]"
+    where = _control_label(block, element)
+    if kind in ("checkboxes", "radio_buttons"):
+        chosen = action.get("selected_options")
+        if chosen is None and isinstance(action.get("selected_option"), dict):
+            chosen = [action["selected_option"]]
+        if kind == "checkboxes" and not chosen:
+            return f"unticked “{where}”"
+        return f"ticked “{where}”"
+    picked = action.get("selected_option")
+    if isinstance(picked, dict):
+        return f"picked “{plain_text_of(picked.get('text'))}” in “{where}”"
+    if action.get("selected_user") is not None:
+        return f"picked <@{action['selected_user']}> in “{where}”"
+    if action.get("selected_conversation") is not None:
+        return f"picked <#{action['selected_conversation']}> in “{where}”"
+    if action.get("selected_channel") is not None:
+        return f"picked <#{action['selected_channel']}> in “{where}”"
+    if action.get("selected_date") is not None:
+        return f"picked {action['selected_date']} in “{where}”"
+    return f"used “{where}”"
+
+
+def _control_label(block: JsonDict, element: JsonDict) -> str:
+    """What the person sees beside a control: an input's label, the section text a checkbox or
+    menu sits on, else the menu's own placeholder."""
+    if block.get("type") == "input":
+        label = plain_text_of(block.get("label"))
+    elif block.get("type") == "section":
+        label = next(iter(plain_text_of(block.get("text")).splitlines()), "")
+    else:
+        label = ""
+    label = label or plain_text_of(element.get("placeholder"))
+    # Status emoji and emphasis marks are decoration, not the words a reader would quote.
+    label = _EMPHASIS.sub("", _EMOJI.sub("", label))
+    return label.strip() or "a menu"
 
 
 def _rich_text_lines(block: JsonDict) -> list[str]:

@@ -22,6 +22,7 @@ from bot.slack.messages.changes import add_button_value
 DEMO_WEBHOOK_SECRET = "whsec_ZGVtby13ZWJob29rLXNlY3JldC1ub3QtYS1yZWFsLW9uZQ=="
 FEATURE = "legal-research-rag"
 CORPUS_UPDATE = "court-filings-2024-q3"
+CORPUS_UPDATE_AGE = timedelta(weeks=6)  # before the declaration
 # The opening digest looks 7 days back from the regression start; this reaches the corpus update.
 WIDE_DAYS = 45
 
@@ -36,7 +37,7 @@ def ledger_changes(*, now: datetime) -> list[dict[str, Any]]:
             "source": "index-pipeline",
             "external_id": CORPUS_UPDATE,
             "kind": "index",
-            "occurred_at": _stamp(now - timedelta(weeks=6)),
+            "occurred_at": _stamp(now - CORPUS_UPDATE_AGE),
             "service": FEATURE,
             "summary": "14,000 new court filings added to the corpus; embedding model not "
             "retrained, vector index not rebuilt",

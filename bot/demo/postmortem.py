@@ -44,8 +44,11 @@ def _channel(incident: Incident) -> str:
     return incident.channel_id
 
 
-async def record_detection(rig: Rehearsal, incident: Incident, *, first_alarm: datetime) -> None:
-    """Triage: how we learned (a partner's report), and the signal that should have fired."""
+async def record_detection(
+    rig: Rehearsal, incident: Incident, *, regression_started: datetime, first_alarm: datetime
+) -> None:
+    """Triage: how we learned (a partner's report), the signal that should have fired, and the
+    regression start as the ledger dates it (replacing the estimate made at declaration)."""
     view = await _form(rig, "detection", user=CAROL, channel=_channel(incident))
     await _submit(
         rig,
@@ -54,6 +57,7 @@ async def record_detection(rig: Rehearsal, incident: Incident, *, first_alarm: d
             "how": "user_report",
             "signal": "Partner escalation: fabricated citations in three briefs",
             "signal_url": TICKET,
+            "regression_started_at": int(regression_started.timestamp()),
             "first_alarm_at": int(first_alarm.timestamp()),
             "what_we_missed": (
                 "No retrieval quality monitoring: nothing tracked the relevance of returned "
@@ -161,8 +165,12 @@ async def record_action_items(
     await rig.slack.close_view(mine.id, CAROL)
 
 
-async def close(rig: Rehearsal, incident: Incident) -> None:
-    """The draft's review flags, then the close: the postmortem is compiled and posted."""
+async def close(
+    rig: Rehearsal, incident: Incident, *, mitigated: datetime, exit_criteria: list[str]
+) -> None:
+    """The draft's review flags, then the close: the postmortem is compiled and posted.
+    `mitigated` is when the measured signals were all back; `exit_criteria` the runbook's
+    signals confirmed by now."""
     channel = _channel(incident)
     await rig.slack.slash("postmortem", user=ALICE, channel=channel)
     await rig.slack.settle()
@@ -174,12 +182,10 @@ async def close(rig: Rehearsal, incident: Incident) -> None:
             "summary": (
                 "Re-indexed the full corpus with the current embedding model; mean relevance "
                 "is back to 0.81 and citation accuracy to 97% on the 50 known legal questions. "
-                "Citation generation is enabled again."
+                "Citation generation is enabled again, and 48 hours of watching showed no relapse."
             ),
-            "exit_criteria_met": [
-                "Golden-prompt pass rate restored",
-                "Sampled error rate back to baseline",
-            ],
+            "mitigated_at": int(mitigated.timestamp()),
+            "exit_criteria_met": exit_criteria,
         },
         user=ALICE,
     )

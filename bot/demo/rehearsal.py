@@ -17,10 +17,17 @@ import httpx
 from bot.config import Settings, load_settings
 from bot.core.clock import Clock
 from bot.runtime import Runtime, build_runtime
+from bot.slack.ids import CallbackId
 from slack_sandbox import DEFAULT_BOT_TOKEN, SandboxServer, ScriptedSlack, SlackEmulator
 from storage.migrate import upgrade
 
 SANDBOX_SIGNING_SECRET = "sandbox-signing-secret-not-a-real-one"
+# The shortcuts' names as manifest.yml installs them (a test keeps the two equal): a person picks
+# "Add to incident timeline" in the "..." menu, never the callback id.
+SHORTCUT_NAMES: dict[str, str] = {
+    CallbackId.TIMELINE_SHORTCUT: "Add to incident timeline",
+    CallbackId.CASE_SHORTCUT: "Add as regression case",
+}
 
 
 @dataclass
@@ -50,7 +57,7 @@ async def rehearsal(
     """
     settings.setdefault("reminder_tick_seconds", 0)
     settings.setdefault("projector_sweep_seconds", 0)
-    emulator = emulator or SlackEmulator()
+    emulator = emulator or SlackEmulator(shortcuts=SHORTCUT_NAMES)
     with SandboxServer(emulator) as server:
         config = load_settings(
             _env_file=None,

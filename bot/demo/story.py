@@ -21,6 +21,7 @@ from bot.core.timeline import TimelineEvent
 from bot.demo.cases import capture_cases, export_cases, report_gate_run
 from bot.demo.ledger import (
     CORPUS_UPDATE,
+    CORPUS_UPDATE_AGE,
     DEMO_WEBHOOK_SECRET,
     WIDE_DAYS,
     add_from_digest,
@@ -33,13 +34,17 @@ from bot.demo.postmortem import (
     record_root_cause,
     record_scope,
 )
-from bot.demo.rehearsal import Rehearsal, rehearsal
+from bot.demo.rehearsal import SHORTCUT_NAMES, Rehearsal, rehearsal
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.messages.runbooks import entry_block_id, lever_block_id
 from slack_sandbox import SlackEmulator
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 TITLE = "Legal research assistant cites cases that do not exist"
+# What Alice guesses when she declares: when the partners' complaints began.
+DECLARED_START_AGE = timedelta(days=3)
+# The default runbook's last exit criterion: confirmed at the close, once the watch has passed.
+WATCH, WATCH_SIGNAL = "monitoring-window-passed", "48 h monitoring window passed"
 
 
 def run_demo(out: Path) -> int:
@@ -71,22 +76,27 @@ def run_demo(out: Path) -> int:
 
 
 class DemoClock:
-    """Real time, plus however far the demo has jumped ahead: reminders fall due without
-    anyone waiting for them."""
+    """The story's clock: it starts at the real time and moves only when the story says time
+    passes (`advance`), so the postmortem's figures are the story's, however long the run takes,
+    and reminders fall due without anyone waiting. Each reading is a microsecond after the last,
+    so things done one after the other keep their order."""
 
     def __init__(self) -> None:
-        self.offset = timedelta()
+        self._at = datetime.now(UTC)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        self._at += timedelta(microseconds=1)
+        return self._at
 
     def advance(self, delta: timedelta) -> None:
-        self.offset += delta
+        self._at += delta
 
 
 async def _run(database_url: str) -> tuple[str, str, PostmortemDocument, dict[str, str]]:
     clock = DemoClock()
-    emulator = SlackEmulator()
+    # Slack stamps messages on the same clock as the app, so a message pinned after the clock
+    # jumped sits where it belongs on the timeline.
+    emulator = SlackEmulator(shortcuts=SHORTCUT_NAMES, wall_clock=lambda: clock.now().timestamp())
     announce = emulator.add_channel("ai-incidents")
     async with rehearsal(
         database_url=database_url,
@@ -104,17 +114,25 @@ async def _run(database_url: str) -> tuple[str, str, PostmortemDocument, dict[st
 
 
 async def _play(rig: Rehearsal, clock: DemoClock) -> tuple[Incident, dict[str, str]]:
+    """The incident as it unfolds over an afternoon: the clock jumps between the beats, about
+    half an hour of triage, an hour of scoping, and the three-hour re-index that mitigates it."""
     slack, emulator = rig.slack, rig.emulator
     general = emulator.channel_by_name("general")
     assert general is not None
 
-    # Before anyone noticed: the team's systems recorded their changes in the ledger.
-    ledger_ids = await seed_ledger(rig, now=datetime.now(UTC))
+    async def slash(text: str, *, user: str, channel: str) -> None:
+        # Each command's answers land before anyone does the next thing, as a reader expects.
+        await slack.slash(text, user=user, channel=channel)
+        await slack.settle()
 
-    await slack.slash(f"open {TITLE}", user=ALICE, channel=general.id)
-    await slack.settle()
+    # Before anyone noticed: the team's systems recorded their changes in the ledger.
+    declared = clock.now()
+    ledger_ids = await seed_ledger(rig, now=declared)
+    corpus_updated = declared - CORPUS_UPDATE_AGE
+
+    await slash(f"open {TITLE}", user=ALICE, channel=general.id)
     declare_view = emulator.open_views(ALICE)[-1]
-    started = datetime.now(UTC) - timedelta(days=3)
+    # Alice's guess: the partners' complaints started three days ago.
     await slack.submit_view(
         declare_view.id,
         {
@@ -122,7 +140,7 @@ async def _play(rig: Rehearsal, clock: DemoClock) -> tuple[Incident, dict[str, s
             "category": "user_visible_regression",
             "ai_feature": "legal-research-rag",
             "how_detected": "user_report",
-            "regression_started_at": int(started.timestamp()),
+            "regression_started_at": int((declared - DECLARED_START_AGE).timestamp()),
             "description": (
                 "The assistant returns case citations with real-looking names, courts and "
                 "docket numbers that do not exist. It should cite a real case or say that no "
@@ -136,37 +154,42 @@ async def _play(rig: Rehearsal, clock: DemoClock) -> tuple[Incident, dict[str, s
     channel = incident.channel_id
     assert channel is not None
 
-    # -- Phase 1, triage: confirm it is real, find what changed, set roles and severity.
+    # -- Phase 1, triage (about half an hour): confirm it is real, find what changed, set roles
+    # and severity, and correct the regression start once the ledger shows what moved.
+    clock.advance(timedelta(minutes=2))
     report = emulator.post_user_message(
         channel, BOB, "Partners found fabricated citations in three briefs since Monday."
     )
     await slack.react(channel, report, user=ALICE)
+    await slack.settle()
+    clock.advance(timedelta(minutes=3))
     # The failing questions themselves become regression cases as they are pasted in.
     await capture_cases(rig, incident, user=CAROL)
-    await slack.slash("role comms <@U0BOB|bob>", user=ALICE, channel=channel)
-    await slack.slash("role scribe <@U0CAROL|carol>", user=ALICE, channel=channel)
-    await slack.slash(
+    await slash("role comms <@U0BOB|bob>", user=ALICE, channel=channel)
+    await slash("role scribe <@U0CAROL|carol>", user=ALICE, channel=channel)
+    clock.advance(timedelta(minutes=6))
+    await slash(
         "log Nothing changed in the app, the retrieval pipeline or the model deployment "
         "in eight months.",
         user=CAROL,
         channel=channel,
     )
-    await slack.slash(
+    clock.advance(timedelta(minutes=5))
+    await slash(
         "log The legal corpus got 14,000 new court filings six weeks ago; the embedding "
         "index was not rebuilt for them.",
         user=CAROL,
         channel=channel,
     )
-    # The digest the incident opened with covers the 7 days before the regression start
-    # (three days ago), so the corpus update six weeks back is not in it: widen the window.
+    # The digest the incident opened with covers the 7 days before the declared start (three
+    # days ago), so the corpus update six weeks back is not in it: widen the window.
     emulator.post_user_message(
         channel,
         CAROL,
         "The opening digest only reaches 7 days before the regression start, and the corpus "
         f"update was six weeks ago. Widening it: `/ai-incident changes {WIDE_DAYS}`.",
     )
-    await slack.slash(f"changes {WIDE_DAYS}", user=CAROL, channel=channel)
-    await slack.settle()
+    await slash(f"changes {WIDE_DAYS}", user=CAROL, channel=channel)
     await add_from_digest(
         rig,
         incident_number=incident.number or 0,
@@ -174,14 +197,32 @@ async def _play(rig: Rehearsal, clock: DemoClock) -> tuple[Incident, dict[str, s
         change_id=ledger_ids[CORPUS_UPDATE],
         user=CAROL,
     )
-    # How we learned: a partner's report an hour before the declaration, no signal at all.
-    await record_detection(rig, incident, first_alarm=datetime.now(UTC) - timedelta(hours=1))
-    await slack.slash("severity S1", user=ALICE, channel=channel)
-    await slack.settle()
+    clock.advance(timedelta(minutes=4))
+    # How we learned: a partner's report an hour before the declaration, no signal at all. The
+    # regression started with the corpus update, not three days ago: queries on the new
+    # filings had nothing relevant to retrieve from that moment on.
+    await record_detection(
+        rig,
+        incident,
+        regression_started=corpus_updated,
+        first_alarm=declared - timedelta(hours=1),
+    )
+    await slash(
+        "log Regression start revised from the declared estimate (3 days ago, when partners "
+        "noticed) to the corpus update of "
+        f"{corpus_updated:%Y-%m-%d %H:%M} UTC in the change ledger: queries on the new filings "
+        "could not retrieve them from then on.",
+        user=CAROL,
+        channel=channel,
+    )
+    await slash("severity S1", user=ALICE, channel=channel)
+    clock.advance(timedelta(minutes=7))
     await _tick_required(rig, incident, "triage", user=CAROL)
+    clock.advance(timedelta(minutes=2))
     await _next_phase(rig, incident, user=ALICE)
 
-    # -- Phase 2, scope: measure it, and stop the bleeding with a recorded lever.
+    # -- Phase 2, scope (about an hour): measure it, and stop the bleeding with a lever.
+    clock.advance(timedelta(minutes=12))
     scores = emulator.post_user_message(
         channel,
         CAROL,
@@ -190,7 +231,10 @@ async def _play(rig: Rehearsal, clock: DemoClock) -> tuple[Incident, dict[str, s
     await slack.message_shortcut(
         CallbackId.TIMELINE_SHORTCUT, channel=channel, message_ts=scores, user=CAROL
     )
+    await slack.settle()
+    clock.advance(timedelta(minutes=18))
     await record_scope(rig, incident)
+    clock.advance(timedelta(minutes=10))
     await _pull_lever(
         rig,
         incident,
@@ -198,40 +242,60 @@ async def _play(rig: Rehearsal, clock: DemoClock) -> tuple[Incident, dict[str, s
         "disable-capability",
         authorized_by=ALICE,
         trade_off="Answers carry no case citations until the index is rebuilt; partners "
-        "research citations by hand for a day.",
+        "research citations by hand meanwhile.",
         user=BOB,
     )
-    await slack.slash(
-        "update Citation generation is disabled while we re-index the corpus. "
-        "Next update in one hour.",
+    clock.advance(timedelta(minutes=5))
+    await slash(
+        "update Citation generation is disabled while we re-index the corpus (about three "
+        "hours). Next update in one hour.",
         user=BOB,
         channel=channel,
     )
+    clock.advance(timedelta(minutes=10))
     await _tick_required(rig, incident, "scope", user=CAROL)
+    clock.advance(timedelta(minutes=3))
     await _next_phase(rig, incident, user=ALICE)
 
-    # -- Phase 3, mitigate: the cause on its axis, the fix, then the measured exit criteria.
+    # -- Phase 3, mitigate (the re-index takes hours): the cause on its axis, the fix, then
+    # the measured exit criteria.
+    clock.advance(timedelta(minutes=15))
     await record_root_cause(rig, incident)
-    await slack.slash(
+    clock.advance(timedelta(hours=1, minutes=5))
+    await slash(
+        "update The re-index is a third done; citations stay off until it finishes, in about "
+        "two hours. Next update then.",
+        user=BOB,
+        channel=channel,
+    )
+    clock.advance(timedelta(hours=2, minutes=5))
+    await slash(
         "log Re-indexed the full corpus with the current embedding model; relevance back "
         "to 0.81 on the 50 known legal questions.",
         user=CAROL,
         channel=channel,
     )
+    clock.advance(timedelta(minutes=10))
     # The cases leave the bot for the eval suite, and the gate proves them on the new index.
     exports = await export_cases(rig, incident)
     await report_gate_run(rig, incident, commit="9f3c2e1")
-    await _tick_required(rig, incident, "mitigate", user=CAROL, exit_criteria=True)
-    await slack.slash("phase next", user=ALICE, channel=channel)
-    await slack.settle()
+    clock.advance(timedelta(minutes=8))
+    await _tick_required(rig, incident, "mitigate", user=CAROL)
+    # Every measured signal is back: the incident is mitigated now. Only the 48-hour watch is
+    # left, and it cannot be confirmed before 48 hours have passed.
+    measured = await _tick_exit_criteria(rig, incident, "mitigate", user=CAROL, but=[WATCH])
+    mitigated = clock.now()
+    await slash("phase next", user=ALICE, channel=channel)
 
-    # -- Phase 4, post-incident: the remediation as owned action items, then the close.
-    due = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+    # -- Phase 4, post-incident: the remediation as owned action items during the watch, then
+    # the close once it has passed without relapse.
+    clock.advance(timedelta(minutes=20))
+    due = (clock.now() + timedelta(days=14)).date().isoformat()
     await record_action_items(rig, incident, due=due, jump=clock.advance)
-    await close(rig, incident)
+    clock.advance(timedelta(days=2))
+    await close(rig, incident, mitigated=mitigated, exit_criteria=[*measured, WATCH_SIGNAL])
 
-    await slack.slash("status", user=CAROL, channel=channel)
-    await slack.settle()
+    await slash("status", user=CAROL, channel=channel)
     return await rig.runtime.deps.incidents.get(incident.number or 0), exports
 
 
@@ -241,15 +305,11 @@ async def _checklist_ts(rig: Rehearsal, incident: Incident, phase: str) -> str:
     return runs[-1].checklist_ts
 
 
-async def _tick_required(
-    rig: Rehearsal, incident: Incident, phase: str, *, user: str, exit_criteria: bool = False
-) -> None:
-    """Tick the phase's required items (and exit criteria) on its checklist message."""
+async def _tick_required(rig: Rehearsal, incident: Incident, phase: str, *, user: str) -> None:
+    """Tick the phase's required items on its checklist message."""
     assert incident.channel_id is not None
     spec = rig.runtime.deps.runbooks.get(incident.runbook).phase(phase)
     ids = [item.id for item in spec.required_items]
-    if exit_criteria:
-        ids += [criterion.id for criterion in spec.exit_criteria]
     ts = await _checklist_ts(rig, incident, phase)
     for entry_id in ids:
         await rig.slack.click(
@@ -261,6 +321,30 @@ async def _tick_required(
             selected_options=[entry_id],
         )
         await rig.slack.settle()
+
+
+async def _tick_exit_criteria(
+    rig: Rehearsal, incident: Incident, phase: str, *, user: str, but: list[str]
+) -> list[str]:
+    """Confirm the phase's exit criteria except `but`; returns the signals confirmed."""
+    assert incident.channel_id is not None
+    spec = rig.runtime.deps.runbooks.get(incident.runbook).phase(phase)
+    ts = await _checklist_ts(rig, incident, phase)
+    confirmed = []
+    for criterion in spec.exit_criteria:
+        if criterion.id in but:
+            continue
+        await rig.slack.click(
+            ActionId.CHECKLIST_TOGGLE,
+            user=user,
+            channel=incident.channel_id,
+            message=ts,
+            block_id=entry_block_id(phase, criterion.id),
+            selected_options=[criterion.id],
+        )
+        await rig.slack.settle()
+        confirmed.append(criterion.signal)
+    return confirmed
 
 
 async def _next_phase(rig: Rehearsal, incident: Incident, *, user: str) -> None:

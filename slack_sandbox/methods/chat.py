@@ -86,10 +86,11 @@ def replace_content(ws: Workspace, message: Message, text: str, blocks: list[Jso
     message.text = text
     message.blocks = blocks
     changes = changed_lines(before, ws.render(text, blocks))
-    what = "" if changes else ", nothing visible changed"
+    if not changes:
+        return  # nobody in the channel could tell it was edited, so the transcript doesn't either
     ws.log(
         f"[{ws.label(message.channel)}] {ws.name_of(message.user)} edited a message "
-        f"(edit {message.edit_count}{what}){':' if changes else ''}",
+        f"(edit {message.edit_count}):",
         changes,
     )
 
