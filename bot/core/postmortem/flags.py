@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -193,13 +194,17 @@ def _first_moved(draft: PostmortemInput) -> tuple[Axis, TimelineEvent] | None:
     return (root.first_axis, change) if change is not None else None
 
 
+_FORM_PRECISION = timedelta(minutes=1)
+
+
 def _first_axis_changed_after_start(draft: PostmortemInput) -> Iterator[Finding]:
     first, started = _first_moved(draft), draft.regression_started_at()
     if first is None or started is None:
         return
     axis, change = first
     late = as_utc(change.occurred_at) - started
-    if late.total_seconds() > 0:
+    # Forms take times to the minute: a change inside the start's minute is the start itself.
+    if late >= _FORM_PRECISION:
         yield Finding(
             f"{axis_label(axis)} is recorded as the axis that moved first, but its earliest "
             f"change on the timeline ({_change(change)}) came {duration(late.total_seconds())} "

@@ -76,6 +76,14 @@ def test_a_first_axis_whose_change_came_after_the_regression_start_is_flagged() 
     assert "Corpus update" in flag.detail
 
 
+def test_a_start_taken_from_the_change_to_the_minute_is_not_a_contradiction() -> None:
+    # The detection form takes the change's time to the minute; the ledger has its seconds.
+    draft = legal_rag()
+    index_change(draft).occurred_at = at("2024-01-22 09:00") + timedelta(seconds=41)
+
+    assert flagged(draft, AFTER_START) == []
+
+
 def test_a_later_change_on_the_first_axis_does_not_hide_an_earlier_one() -> None:
     # A re-index during the mitigation is a data change too; the one that counts is the first.
     draft = legal_rag()
