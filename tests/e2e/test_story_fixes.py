@@ -1,0 +1,64 @@
+"""Slack surfaces that told a different story from the data, over signed HTTP against the
+sandbox: the root-cause modal's required axis, channel names cut at a word, escalations
+announced where the declaration was, two quick digest clicks, and the exit criteria confirmed
+in Mitigate carried into the close form and the postmortem."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.runbooks.loader import load_catalog
+from bot.demo.rehearsal import Rehearsal
+from slack_sandbox import Message, SubmissionBlocked
+from slack_sandbox.state import ViewRecord
+from tests.rig import Declare
+
+ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
+RUNBOOK = load_catalog(None).get("default")
+
+
+async def modal(rig: Rehearsal, text: str, channel: str, *, user: str = ALICE) -> ViewRecord:
+    await rig.slack.slash(text, user=user, channel=channel)
+    await rig.slack.settle()
+    return rig.emulator.open_views(user)[-1]
+
+
+def announcements(rig: Rehearsal) -> list[Message]:
+    announce = rig.emulator.channel_by_name("ai-incidents")
+    assert announce is not None
+    return rig.emulator.messages(announce.id)
+
+
+# -- the root-cause modal: "Axes that moved" is required, as the form's rule has it -----------
+
+
+async def test_the_root_cause_modal_asks_for_an_axis_as_slack_would_show_it(
+    rig: Rehearsal, declare: Declare
+) -> None:
+    incident = await declare()
+    view = await modal(rig, "rootcause", incident.channel_id or "")
+    [axes] = [b for b in view.blocks if b.get("block_id") == "root_cause.axes"]
+    assert axes["label"]["text"] == "Axes that moved"
+    assert not axes.get("optional")  # Slack prints "(optional)" after the label otherwise
+
+    # Slack's client will not send the form without an axis; nothing is stored.
+    with pytest.raises(SubmissionBlocked, match=r"root_cause\.axes"):
+        await rig.slack.submit_view(view.id, {"why_not_caught": "threshold_band"}, user=ALICE)
+    analysis = await rig.runtime.deps.postmortems.analysis_of(incident.number or 0)
+    assert analysis.root_cause is None
+
+    # With one axis it is saved, and that axis is the one that moved first.
+    answer = await rig.slack.submit_view(
+        view.id,
+        {
+            "axes": ["prompt"],
+            "what_changed.prompt": "Safety preamble removed in prompt v42",
+            "evidence_url.prompt": "https://git.example.com/prompts/-/commit/42",
+            "why_not_caught": "threshold_band",
+        },
+        user=ALICE,
+    )
+    await rig.slack.settle()
+    assert not answer.content or answer.json().get("response_action") != "errors"
+    root = (await rig.runtime.deps.postmortems.analysis_of(incident.number or 0)).root_cause
+    assert root is not None and [a.axis.value for a in root.axes] == ["prompt"]
