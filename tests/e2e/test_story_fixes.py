@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.incidents.model import CHANNEL_NAME_MAX
 from bot.core.runbooks.loader import load_catalog
 from bot.demo.rehearsal import Rehearsal
 from slack_sandbox import Message, SubmissionBlocked
@@ -62,3 +63,22 @@ async def test_the_root_cause_modal_asks_for_an_axis_as_slack_would_show_it(
     assert not answer.content or answer.json().get("response_action") != "errors"
     root = (await rig.runtime.deps.postmortems.analysis_of(incident.number or 0)).root_cause
     assert root is not None and [a.axis.value for a in root.axes] == ["prompt"]
+
+
+# -- channel names: cut at a word, inside Slack's 80 characters --------------------------------
+
+
+async def test_an_eighty_character_title_names_the_channel_without_a_cut_word(
+    rig: Rehearsal, declare: Declare
+) -> None:
+    title = "Legal research assistant cites fabricated cases after the model alias bump to v2"
+    assert len(title) == 80
+    incident = await declare(title)
+    channel = rig.emulator.channel(incident.channel_id or "")
+    # "aiinc-1-" leaves 72 characters, which end inside "bump": the word is left out whole.
+    assert channel.name == (
+        "aiinc-1-legal-research-assistant-cites-fabricated-cases-after-the-model-alias"
+    )
+    assert len(channel.name) <= CHANNEL_NAME_MAX
+    words = set(title.lower().split())
+    assert all(word in words for word in channel.name.split("-")[2:])

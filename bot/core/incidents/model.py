@@ -187,6 +187,14 @@ def slugify(text: str, *, max_length: int = 40) -> str:
     """Lowercase ASCII words joined by '-', safe for a Slack channel name."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = _SLUG_ALLOWED.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) <= max_length:
+        return slug
+    # A name cut mid-word ("…-alias-bum") reads as a typo; drop the partial word instead,
+    # unless the first word alone is longer than the room (then a cut word beats nothing).
+    cut = slug[: max_length + 1]
+    boundary = cut.rfind("-")
+    if boundary > 0:
+        return cut[:boundary].rstrip("-")
     return slug[:max_length].rstrip("-")
 
 
