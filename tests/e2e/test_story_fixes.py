@@ -82,3 +82,37 @@ async def test_an_eighty_character_title_names_the_channel_without_a_cut_word(
     assert len(channel.name) <= CHANNEL_NAME_MAX
     words = set(title.lower().split())
     assert all(word in words for word in channel.name.split("-")[2:])
+
+
+# -- severity escalations are announced where the declaration was ---------------------------
+
+
+async def test_an_escalation_is_announced_where_the_declaration_was_and_a_de_escalation_not(
+    rig: Rehearsal, declare: Declare
+) -> None:
+    incident = await declare(severity="S3")
+    channel = incident.channel_id or ""
+    [declared] = announcements(rig)
+    assert f"<#{channel}>" in declared.text
+
+    for severity in ("S2", "S1", "S2"):
+        await rig.slack.slash(f"severity {severity}", user=ALICE, channel=channel)
+        await rig.slack.settle()
+
+    later = [m.text for m in announcements(rig)[1:]]
+    assert len(later) == 2, later  # S3 → S2 and S2 → S1; the way back down stays in the channel
+    assert "escalated S3 → S2" in later[0] and "escalated S2 → S1" in later[1]
+    assert all(f"<#{channel}>" in text and f"#{incident.number}" in text for text in later)
+    # The incident's own channel hears every move, the de-escalation included.
+    moves = [m.text for m in rig.emulator.messages(channel) if "Severity changed" in m.text]
+    assert len(moves) == 3
+
+
+async def test_a_private_incident_escalates_without_an_announcement(
+    rig: Rehearsal, declare: Declare
+) -> None:
+    incident = await declare("Leaked system prompt", severity="S3", private=["private"])
+    await rig.slack.slash("severity S1", user=ALICE, channel=incident.channel_id or "")
+    await rig.slack.settle()
+    assert (await rig.runtime.deps.incidents.get(incident.number or 0)).severity.value == "S1"
+    assert announcements(rig) == []

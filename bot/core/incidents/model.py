@@ -25,6 +25,10 @@ class Severity(StrEnum):
     def label(self) -> str:
         return {"S1": "S1 — critical", "S2": "S2 — major", "S3": "S3 — minor"}[self.value]
 
+    def is_worse_than(self, other: Severity) -> bool:
+        """S1 is worse than S2, which is worse than S3."""
+        return self.value < other.value
+
 
 class Category(StrEnum):
     """What triggered the incident (DOMAIN.md, "Incident categories")."""
