@@ -5,13 +5,18 @@ in Mitigate carried into the close form and the postmortem."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 
 from bot.core.incidents.model import CHANNEL_NAME_MAX
 from bot.core.runbooks.loader import load_catalog
 from bot.demo.rehearsal import Rehearsal
+from bot.slack.ids import ActionId
 from slack_sandbox import Message, SubmissionBlocked
 from slack_sandbox.state import ViewRecord
+from tests.e2e.ledger_support import FEATURE, a_change, iso, now, post_signed
 from tests.rig import Declare
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
@@ -116,3 +121,81 @@ async def test_a_private_incident_escalates_without_an_announcement(
     await rig.slack.settle()
     assert (await rig.runtime.deps.incidents.get(incident.number or 0)).severity.value == "S1"
     assert announcements(rig) == []
+
+
+# -- two quick "Add to timeline" clicks on the digest both stay marked ------------------------
+
+
+def add_buttons(message: Message) -> list[str]:
+    return [
+        block["accessory"]["value"]
+        for block in message.blocks
+        if block.get("accessory", {}).get("action_id") == ActionId.DIGEST_ADD_TO_TIMELINE
+    ]
+
+
+async def test_two_quick_clicks_on_the_digest_both_end_marked(api_rig: Rehearsal) -> None:
+    rig = api_rig
+    start = now() - timedelta(days=3)
+    await post_signed(
+        rig,
+        "/api/v1/changes",
+        {
+            "changes": [
+                a_change("model-bump", occurred_at=iso(start - timedelta(days=2))),
+                a_change(
+                    "prompt-edit",
+                    kind="prompt",
+                    occurred_at=iso(start - timedelta(days=1)),
+                    summary="Safety preamble shortened",
+                ),
+            ]
+        },
+    )
+    general = rig.emulator.channel_by_name("general")
+    assert general is not None
+    await rig.slack.slash(
+        "open Research assistant cites fake cases", user=ALICE, channel=general.id
+    )
+    await rig.slack.settle()
+    await rig.slack.submit_view(
+        rig.emulator.open_views(ALICE)[-1].id,
+        {
+            "severity": "S2",
+            "category": "user_visible_regression",
+            "ai_feature": FEATURE,
+            "regression_started_at": int(start.timestamp()),
+        },
+        user=ALICE,
+    )
+    await rig.slack.settle()
+    incident = max(await rig.runtime.deps.incidents.list_open(), key=lambda i: i.number or 0)
+    channel = incident.channel_id or ""
+    [digest] = [m for m in rig.emulator.messages(channel) if m.text.startswith("What changed")]
+    first, second = add_buttons(digest)
+
+    # Both people click while the message still shows both buttons.
+    await asyncio.gather(
+        rig.slack.click(
+            ActionId.DIGEST_ADD_TO_TIMELINE,
+            user=BOB,
+            channel=channel,
+            message=digest.ts,
+            value=first,
+        ),
+        rig.slack.click(
+            ActionId.DIGEST_ADD_TO_TIMELINE,
+            user=CAROL,
+            channel=channel,
+            message=digest.ts,
+            value=second,
+        ),
+    )
+    await rig.slack.settle()
+
+    edited = rig.emulator.message(channel, digest.ts)
+    assert add_buttons(edited) == []
+    assert str(edited.blocks).count("on the timeline") == 2
+    timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
+    on_timeline = {e.details.get("external_id") for e in timeline if e.details.get("external_id")}
+    assert on_timeline == {"model-bump", "prompt-edit"}
