@@ -10,10 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.incidents.model import CHANNEL_NAME_MAX
+from bot.core.incidents.model import CHANNEL_NAME_MAX, Incident, Status
 from bot.core.runbooks.loader import load_catalog
 from bot.demo.rehearsal import Rehearsal
-from bot.slack.ids import ActionId
+from bot.slack.ids import ActionId, CallbackId
+from bot.slack.messages.runbooks import entry_block_id
 from slack_sandbox import Message, SubmissionBlocked
 from slack_sandbox.state import ViewRecord
 from tests.e2e.ledger_support import FEATURE, a_change, iso, now, post_signed
@@ -199,3 +200,65 @@ async def test_two_quick_clicks_on_the_digest_both_end_marked(api_rig: Rehearsal
     timeline = await rig.runtime.deps.incidents.timeline(incident.number or 0)
     on_timeline = {e.details.get("external_id") for e in timeline if e.details.get("external_id")}
     assert on_timeline == {"model-bump", "prompt-edit"}
+
+
+# -- exit criteria confirmed in Mitigate reach the close form and the postmortem --------------
+
+
+async def to_mitigate(rig: Rehearsal, incident: Incident) -> str:
+    channel = incident.channel_id or ""
+    await rig.slack.slash("phase mitigate", user=ALICE, channel=channel)
+    await rig.slack.settle()
+    refusal = rig.emulator.ephemerals_for(ALICE)[-1]
+    if ActionId.PHASE_ADVANCE_ANYWAY in str(refusal.blocks):
+        await rig.slack.click(
+            ActionId.PHASE_ADVANCE_ANYWAY, user=ALICE, channel=channel, message=refusal.ts
+        )
+        await rig.slack.settle()
+    assert (await rig.runtime.deps.incidents.get(incident.number or 0)).phase == "mitigate"
+    title = RUNBOOK.phase("mitigate").title
+    return next(
+        m.ts
+        for m in rig.emulator.messages(channel)
+        if any(title in str(b.get("text", "")) for b in m.blocks[:1])
+    )
+
+
+async def test_exit_criteria_confirmed_in_mitigate_are_ticked_in_the_close_form_and_listed(
+    rig: Rehearsal, declare: Declare
+) -> None:
+    incident = await declare()
+    channel = incident.channel_id or ""
+    checklist = await to_mitigate(rig, incident)
+    criteria = RUNBOOK.phase("mitigate").exit_criteria
+    assert len(criteria) == 6
+    for criterion in criteria:
+        await rig.slack.click(
+            ActionId.CHECKLIST_TOGGLE,
+            user=BOB,
+            channel=channel,
+            message=checklist,
+            block_id=entry_block_id("mitigate", criterion.id),
+            selected_options=[criterion.id],
+        )
+        await rig.slack.settle()
+
+    view = await modal(rig, "close", channel)
+    assert view.payload["callback_id"] == CallbackId.CLOSE_MODAL
+    [met] = [b for b in view.blocks if b.get("block_id") == "close.exit_criteria_met"]
+    ticked = [o["value"] for o in met["element"].get("initial_options") or []]
+    assert ticked == [c.signal for c in criteria]
+
+    # Submitted as it was opened (only the summary typed, the ticks left alone).
+    fields: dict[str, object] = {"summary": "Rolled the model alias back; golden prompts pass."}
+    if any(b.get("block_id") == "close.close_anyway" for b in view.blocks):
+        fields |= {"close_anyway": ["close_anyway"], "close_reason": "Root cause pending"}
+    await rig.slack.submit_view(view.id, fields, user=ALICE)
+    await rig.slack.settle()
+    closed = await rig.runtime.deps.incidents.get(incident.number or 0)
+    assert closed.status is Status.CLOSED
+    [posted] = rig.emulator.files
+    listed = posted.text.split("- Exit criteria met:", 1)[1].split("\n\n", 1)[0]
+    assert [line.strip("- ").strip() for line in listed.strip().splitlines()] == [
+        c.signal for c in criteria
+    ]
