@@ -30,11 +30,17 @@ from bot.core.clock import Clock
 from bot.core.events import Notice
 from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
+from bot.core.incidents.events import SeverityEscalated
 from bot.core.incidents.model import Incident, channel_name
 from bot.core.reminders.rules import DueReminder
 from bot.core.runbooks.service import ChecklistView
 from bot.slack.effects import effect_metadata, find_post
-from bot.slack.messages.incidents import announcement_text, card_blocks, card_text
+from bot.slack.messages.incidents import (
+    announcement_text,
+    card_blocks,
+    card_text,
+    escalation_text,
+)
 from bot.slack.messages.mrkdwn import captured_message
 from bot.slack.messages.notices import notice_text
 from bot.slack.messages.reminders import reminder_blocks, reminder_text
@@ -270,6 +276,19 @@ class SlackNotifier:
             return None
         response = await self._client.chat_postMessage(
             channel=channel, text=announcement_text(incident), metadata=effect_metadata(effect)
+        )
+        return str(response["ts"])
+
+    async def announce_escalation(
+        self, *, incident: Incident, escalation: SeverityEscalated, effect: str | None = None
+    ) -> str | None:
+        channel = self.announce_channel
+        if not channel:
+            return None
+        response = await self._client.chat_postMessage(
+            channel=channel,
+            text=escalation_text(incident, escalation),
+            metadata=effect_metadata(effect),
         )
         return str(response["ts"])
 

@@ -201,8 +201,10 @@ async def test_an_announcement_the_bot_cannot_look_for_holds_nothing_up(
         await command(rig, "severity s1", user=ALICE, channel=channel)
         await catch_up(rig, clock)
 
-        [announcement] = emulator.messages(announce.id)
+        # The escalation to S1 is announced as well, by the same rule.
+        [announcement, escalation] = emulator.messages(announce.id)
         assert f"Incident #{incident.number} declared" in announcement.text
+        assert f"Incident #{incident.number} escalated S2 → S1" in escalation.text
         assert any("Severity changed" in m.text for m in emulator.messages(channel))
         assert len(emulator.pins(channel)) == 1
 

@@ -103,6 +103,10 @@ class RecordingNotifier(CallLog):
         self._record("announce", call)
         return self._posted(call)
 
+    async def announce_escalation(self, **call: Any) -> str | None:
+        self._record("announce_escalation", call)
+        return self._posted(call)
+
     async def find_post(self, **call: Any) -> str | None:
         self._record("find_post", call)
         return self.posted.get(call["effect"])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.core.events import Event
+from bot.core.incidents.model import Severity
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,14 @@ class PeopleInvited(Event):
 
     channel_id: str
     user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SeverityEscalated(Event):
+    """The incident got worse (S3 → S2, S2 → S1): the people who saw the declaration where it
+    was announced should learn it too, not only those in the incident's channel."""
+
+    number: int
+    previous: Severity
+    severity: Severity
+    actor: str

@@ -25,6 +25,10 @@ class Severity(StrEnum):
     def label(self) -> str:
         return {"S1": "S1 — critical", "S2": "S2 — major", "S3": "S3 — minor"}[self.value]
 
+    def is_worse_than(self, other: Severity) -> bool:
+        """S1 is worse than S2, which is worse than S3."""
+        return self.value < other.value
+
 
 class Category(StrEnum):
     """What triggered the incident (DOMAIN.md, "Incident categories")."""
@@ -187,6 +191,14 @@ def slugify(text: str, *, max_length: int = 40) -> str:
     """Lowercase ASCII words joined by '-', safe for a Slack channel name."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = _SLUG_ALLOWED.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) <= max_length:
+        return slug
+    # A name cut mid-word ("…-alias-bum") reads as a typo; drop the partial word instead,
+    # unless the first word alone is longer than the room (then a cut word beats nothing).
+    cut = slug[: max_length + 1]
+    boundary = cut.rfind("-")
+    if boundary > 0:
+        return cut[:boundary].rstrip("-")
     return slug[:max_length].rstrip("-")
 
 

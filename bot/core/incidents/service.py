@@ -23,7 +23,12 @@ from bot.core.errors import (
 )
 from bot.core.incidents.card import IncidentCard
 from bot.core.incidents.chat_message import SlackMessage
-from bot.core.incidents.events import CardChanged, IncidentDeclared, PeopleInvited
+from bot.core.incidents.events import (
+    CardChanged,
+    IncidentDeclared,
+    PeopleInvited,
+    SeverityEscalated,
+)
 from bot.core.incidents.model import DeclareInput, Incident, Role, Severity
 from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
 from bot.core.incidents.permissions import (
@@ -293,6 +298,20 @@ class IncidentService:
                 CardChanged(number=incident.number or 0),
                 now=self.clock.now(),
             )
+            if severity.is_worse_than(previous):
+                # A de-escalation stays in the incident's channel: the announce channel is for
+                # news that should pull people in, and "less bad" is not that.
+                await emit(
+                    tx,
+                    incident.number or 0,
+                    SeverityEscalated(
+                        number=incident.number or 0,
+                        previous=previous,
+                        severity=severity,
+                        actor=actor,
+                    ),
+                    now=self.clock.now(),
+                )
         return incident
 
     async def post_update(self, *, channel_id: str, text: str, actor: str) -> Incident:

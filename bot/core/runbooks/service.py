@@ -345,6 +345,31 @@ class PhaseService:
         async with self.uow() as tx:
             return await tx.phases.runs(incident_number=number)
 
+    async def confirmed_exit_criteria(self, number: int) -> list[str]:
+        """The exit criteria confirmed so far (their signals), in the order of the runbooks'
+        phases: what the close form starts from, so nobody has to tick them twice."""
+        async with self.uow() as tx:
+            incident = await tx.incidents.get(number=number)
+            if incident is None:
+                raise IncidentNotFound(number)
+            runs = await tx.phases.runs(incident_number=number)
+            # The runbook of each stay, then the current one: a switch keeps what was confirmed.
+            names = list(dict.fromkeys([*(r.runbook for r in runs), incident.runbook]))
+            confirmed: list[str] = []
+            for name in names:
+                if name not in self.catalog:
+                    continue
+                for phase in self.catalog.get(name).phases:
+                    if not phase.exit_criteria:
+                        continue
+                    entries = await tx.phases.entries(incident_number=number, phase=phase.name)
+                    confirmed += [
+                        c.signal
+                        for c in phase.exit_criteria
+                        if (state := entries.get(c.id)) is not None and state.done
+                    ]
+        return list(dict.fromkeys(confirmed))
+
     # -- helpers ------------------------------------------------------------------------------
 
     async def view_of_run(self, number: int, run_id: int | None = None) -> ChecklistView:

@@ -45,13 +45,36 @@ from bot.slack.messages.postmortem import flag_sections
 CLOSE_ANYWAY = "close_anyway"
 
 
-def build(analysis: Analysis, flags: Sequence[Flag], *, exit_criteria: Sequence[str]) -> View:
+MAX_OPTIONS = 10  # Slack's limit for a checkboxes element
+
+
+def _offered(exit_criteria: Sequence[str], met: Sequence[str]) -> list[str]:
+    """The runbook's criteria as checkboxes, in the runbook's order; when they do not all fit,
+    the ones already met take the places first (the rest can still be typed below)."""
+    every = list(dict.fromkeys(c for c in exit_criteria if c))
+    if len(every) <= MAX_OPTIONS:
+        return every
+    chosen = {c for c in every if c in met}
+    chosen |= set([c for c in every if c not in chosen][: max(MAX_OPTIONS - len(chosen), 0)])
+    return [c for c in every if c in chosen][:MAX_OPTIONS]
+
+
+def build(
+    analysis: Analysis,
+    flags: Sequence[Flag],
+    *,
+    exit_criteria: Sequence[str],
+    confirmed: Sequence[str] = (),
+) -> View:
+    """`confirmed`: the exit criteria ticked in the runbook's phases, ticked here from the start
+    (with any met ones stored before), so the postmortem lists every one without a second tick."""
     incident, resolution = analysis.incident, analysis.resolution
     assert incident.number is not None and incident.channel_id is not None
     form = PostmortemForm.CLOSE
     blocking = [f for f in flags if f.blocking]
-    criteria = list(dict.fromkeys(c for c in exit_criteria if c))[:10]
-    met = list(resolution.exit_criteria_met) if resolution else []
+    stored = list(resolution.exit_criteria_met) if resolution else []
+    met = list(dict.fromkeys([*stored, *(c for c in confirmed if c)]))
+    criteria = _offered(exit_criteria, met)
     blocks: list[Block] = [
         SectionBlock(
             text=truncate(

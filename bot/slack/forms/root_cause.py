@@ -99,7 +99,9 @@ def build(analysis: Analysis, suggestions: Sequence[AxisSuggestion]) -> View:
                 options=axis_options,
                 initial_options=chosen or None,
             ),
-            optional=True,
+            # Required, as the input model and the blocking flag have it: a root cause with no
+            # axis leaves no path to prevention, so Slack should not offer to leave it empty.
+            optional=False,
         ),
         select_input(
             form,

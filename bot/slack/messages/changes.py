@@ -71,6 +71,23 @@ def change_section_text(change: Change, *, on_timeline: bool = False) -> str:
     return truncate(f"{escape(change_headline(change))}\n{meta}", SECTION_MAX)
 
 
+_DIGEST_BLOCK = "change_digest"
+
+
+def digest_block_id(days: int) -> str:
+    return f"{_DIGEST_BLOCK}:{days}"
+
+
+def digest_days(blocks: Sequence[dict[str, Any]]) -> int | None:
+    """The window length a digest message was built with (its header's block id), or None for
+    a message that is not a digest or was posted before the header carried it."""
+    for block in blocks:
+        kind, _, days = str(block.get("block_id") or "").partition(":")
+        if kind == _DIGEST_BLOCK and days.isdigit():
+            return int(days)
+    return None
+
+
 def mark_on_timeline(blocks: list[dict[str, Any]], value: str) -> list[dict[str, Any]] | None:
     """The digest's blocks (as Slack sent them back) with the change whose button carries
     `value` marked as on the timeline instead; None when no such button is left."""
@@ -153,7 +170,9 @@ def digest_blocks(
         else "What changed: the change ledger"
     )
     blocks: list[Block] = [
-        HeaderBlock(text=truncate(title, HEADER_MAX)),
+        # The header carries the window's length so that a click on one of its buttons can
+        # rebuild the same digest from what is stored (bot/slack/listeners/changes/).
+        HeaderBlock(text=truncate(title, HEADER_MAX), block_id=digest_block_id(digest.days)),
         ContextBlock(elements=[MarkdownTextObject(text=_window_text(digest, incident))]),
     ]
     if digest.is_empty:

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.incidents.card import IncidentCard
+from bot.core.incidents.events import SeverityEscalated
 from bot.core.incidents.model import Incident
 from bot.core.incidents.notices import RoleAssigned, SeverityChanged, StakeholderUpdate
 from bot.slack.ids import ActionId
@@ -145,6 +146,15 @@ def announcement_text(incident: Incident) -> str:
     return (
         f":rotating_light: Incident #{incident.number} declared: *{escape(incident.title)}* "
         f"({incident.severity.value}, {incident.category.label}). "
+        f"Join <#{incident.channel_id}> to help."
+    )
+
+
+def escalation_text(incident: Incident, escalation: SeverityEscalated) -> str:
+    return (
+        f":rotating_light: Incident #{incident.number} escalated "
+        f"{escalation.previous.value} → {escalation.severity.value}: "
+        f"*{escape(incident.title)}* (by <@{escalation.actor}>). "
         f"Join <#{incident.channel_id}> to help."
     )
 

@@ -10,7 +10,12 @@ from bot.core.clock import Clock
 from bot.core.events import Event, Notice
 from bot.core.incidents import provisioning
 from bot.core.incidents.card import IncidentCard
-from bot.core.incidents.events import CardChanged, IncidentDeclared, PeopleInvited
+from bot.core.incidents.events import (
+    CardChanged,
+    IncidentDeclared,
+    PeopleInvited,
+    SeverityEscalated,
+)
 from bot.core.incidents.model import Incident
 from bot.core.incidents.service import IncidentService
 from bot.core.outbox import Apply, Outbox, OutboxEntry
@@ -38,6 +43,10 @@ class IncidentEffects(Protocol):
 
     async def announce(self, *, incident: Incident, effect: str | None = None) -> str | None: ...
 
+    async def announce_escalation(
+        self, *, incident: Incident, escalation: SeverityEscalated, effect: str | None = None
+    ) -> str | None: ...
+
     async def post_notice(self, *, notice: Notice, effect: str | None = None) -> str: ...
 
     async def tell_declared(
@@ -59,6 +68,7 @@ class IncidentProjection:
             IncidentDeclared: [("incident", self.declared)],
             CardChanged: [("card", self.card_changed)],
             PeopleInvited: [("invite", self.invited)],
+            SeverityEscalated: [("escalation", self.escalated)],
             Notice: [("notice", self.notice)],
         }
 
@@ -136,6 +146,31 @@ class IncidentProjection:
                     channel_id=announce_channel, effect=effect, since=entry.created_at
                 ),
             )
+
+    async def escalated(self, entry: OutboxEntry, steps: Steps) -> None:
+        """Say it where the declaration was announced, under the same rules (none for a
+        private incident, none without an announce channel)."""
+        event = entry.event
+        assert isinstance(event, SeverityEscalated)
+        incident = await self.incidents.get(event.number)
+        announce_channel = self.slack.announce_channel
+        if incident.private or not announce_channel or incident.channel_id is None:
+            return
+        effect = steps.effect("announce")
+
+        async def announce() -> str:
+            found = await self.slack.announce_escalation(
+                incident=incident, escalation=event, effect=effect
+            )
+            return found or ""
+
+        await steps.once(
+            "announce",
+            announce,
+            find=lambda: self.slack.find_post(
+                channel_id=announce_channel, effect=effect, since=entry.created_at
+            ),
+        )
 
     async def card_changed(self, entry: OutboxEntry, steps: Steps) -> None:
         """Re-render the card from what is stored now, unless it would look the same."""

@@ -34,3 +34,13 @@ def test_long_titles_are_cut_inside_eighty_characters_even_with_a_suffix() -> No
 def test_a_title_of_only_symbols_still_gives_a_valid_name() -> None:
     assert channel_name("aiinc", 7, "!!!") == "aiinc-7"
     assert slugify("   ") == ""
+
+
+def test_a_long_title_is_cut_at_a_word_boundary() -> None:
+    assert slugify("model alias bump", max_length=14) == "model-alias"
+    assert slugify("model alias bump", max_length=16) == "model-alias-bump"
+    assert slugify("model alias bump", max_length=11) == "model-alias"
+
+
+def test_a_first_word_longer_than_the_room_is_cut_rather_than_dropped() -> None:
+    assert slugify("supercalifragilistic refusals", max_length=5) == "super"

@@ -44,11 +44,15 @@ async def test_a_new_severity_is_recorded_said_and_shown_and_the_same_one_change
     change = core.storage.timeline(1)[-1]
     assert change.kind is TimelineKind.SEVERITY
     assert change.details == {"from": "S2", "to": "S1"}
-    assert core.slack.methods() == ["post_notice", "update_card"]
+    # Worse than declared: announced where the declaration was, too.
+    assert core.slack.methods() == ["post_notice", "update_card", "announce_escalation"]
     core.slack.forget()
     lines = len(core.storage.timeline(1))
     await core.incidents.set_severity(channel_id=channel, severity=Severity.S1, actor=ALICE)
     assert core.slack.calls == [] and len(core.storage.timeline(1)) == lines
+    # Back down: the incident's channel hears it, the announce channel does not.
+    await core.incidents.set_severity(channel_id=channel, severity=Severity.S3, actor=ALICE)
+    assert core.slack.methods() == ["post_notice", "update_card"]
 
 
 async def test_commands_outside_an_incident_channel_or_after_the_close_are_refused() -> None:

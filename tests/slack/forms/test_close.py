@@ -45,3 +45,17 @@ def test_blocking_flags_need_close_anyway() -> None:
 
     assert set(close.refusal(values, state)) == {"close_anyway"}
     assert close.refusal(values, CloseState(incident_number=7, channel_id="C_INC7")) == {}
+
+
+def test_criteria_confirmed_in_the_runbook_are_ticked_and_win_the_ten_places() -> None:
+    many = [f"Signal {n} back to baseline" for n in range(1, 13)]
+    confirmed = many[-3:]
+    built = close.build(
+        Analysis(incident=incident()), [], exit_criteria=many, confirmed=confirmed
+    ).to_dict()
+    [met] = [b for b in built["blocks"] if b.get("block_id") == "close.exit_criteria_met"]
+    offered = [o["value"] for o in met["element"]["options"]]
+    ticked = [o["value"] for o in met["element"]["initial_options"]]
+    assert len(offered) == 10 and set(confirmed) <= set(offered)
+    assert offered == [c for c in many if c in offered]  # still in the runbook's order
+    assert ticked == confirmed

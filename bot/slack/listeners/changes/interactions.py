@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from pydantic import ValidationError
@@ -9,28 +12,73 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.changes.model import ChangeIn, change_headline
+from bot.core.changes.service import AddedToTimeline
 from bot.core.forms import field_errors
 from bot.deps import Deps
 from bot.slack.forms import change as change_form
 from bot.slack.forms.change import ChangeState
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId, CallbackId
-from bot.slack.messages.changes import mark_on_timeline, parse_add_button_value
+from bot.slack.messages.changes import (
+    digest_blocks,
+    digest_days,
+    digest_text,
+    mark_on_timeline,
+    parse_add_button_value,
+)
 from bot.slack.messages.mrkdwn import escape
 from bot.slack.middleware import deps_of
 
+# One lock per digest message: the read of what is on the timeline and the edit that shows it
+# happen under it, so the last edit of two quick clicks reads after both were stored. Kept only
+# while someone holds or awaits it (the count), so the table does not grow with every digest.
+_digest_locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
-async def mark_in_digest(client: AsyncWebClient, body: dict[str, Any], value: str) -> None:
-    """Show everyone in the channel that the change is on the timeline now: its line in the
-    digest that was clicked loses the button (so nobody clicks it again) and says so."""
+
+@asynccontextmanager
+async def _editing(key: tuple[str, str]) -> AsyncIterator[None]:
+    lock, users = _digest_locks.get(key, (asyncio.Lock(), 0))
+    _digest_locks[key] = (lock, users + 1)
+    try:
+        async with lock:
+            yield
+    finally:
+        lock, users = _digest_locks[key]
+        if users == 1:
+            del _digest_locks[key]
+        else:
+            _digest_locks[key] = (lock, users - 1)
+
+
+async def mark_in_digest(
+    client: AsyncWebClient, deps: Deps, body: dict[str, Any], added: AddedToTimeline, value: str
+) -> None:
+    """Show everyone in the channel that the change is on the timeline now: the digest that was
+    clicked is rebuilt from what is stored (not from the payload of the click, which predates
+    any other click made meanwhile), so each change on the timeline loses its button."""
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id")
-    blocks = mark_on_timeline(message.get("blocks") or [], value)
-    if blocks is None or not channel or not message.get("ts"):
+    ts = message.get("ts")
+    blocks = message.get("blocks") or []
+    if not channel or not ts:
         return
-    await client.chat_update(
-        channel=channel, ts=message["ts"], text=message.get("text") or "", blocks=blocks
-    )
+    days = digest_days(blocks)
+    if days is None:
+        # A digest posted before its header said its window: mark the clicked line in place.
+        marked = mark_on_timeline(blocks, value)
+        if marked is not None:
+            await client.chat_update(
+                channel=channel, ts=ts, text=message.get("text") or "", blocks=marked
+            )
+        return
+    async with _editing((channel, ts)):
+        view = await deps.changes.digest(incident=added.incident, days=days)
+        await client.chat_update(
+            channel=channel,
+            ts=ts,
+            text=digest_text(view.digest, incident=view.incident),
+            blocks=digest_blocks(view.digest, incident=view.incident, on_timeline=view.on_timeline),
+        )
 
 
 async def on_change_submitted(
@@ -87,7 +135,7 @@ async def on_add_to_timeline(
             response_type="ephemeral",
             replace_original=False,
         )
-    await mark_in_digest(client, body, value)
+    await mark_in_digest(client, deps, body, result, value)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

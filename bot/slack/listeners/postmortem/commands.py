@@ -85,7 +85,8 @@ async def close(inv: Invocation, deps: Deps, respond: AsyncRespond, client: Asyn
         analysis = await deps.postmortems.analysis_in(inv.channel_id)
         flags = review(analysis.draft())
         criteria = runbook_exit_criteria(deps.runbooks, analysis.incident)
-        return close_form.build(analysis, flags, exit_criteria=criteria)
+        confirmed = await deps.phases.confirmed_exit_criteria(analysis.incident.number or 0)
+        return close_form.build(analysis, flags, exit_criteria=criteria, confirmed=confirmed)
 
     await _open_then_fill(client, inv.trigger_id, "Close incident", build)
 
