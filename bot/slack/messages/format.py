@@ -7,6 +7,8 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Option
 
+from bot.core.postmortem.formatting import duration as span
+
 
 def slack_date(moment: datetime | None, *, missing: str = "—") -> str:
     """A date Slack renders in the viewer's time zone, with UTC as the fallback text."""
@@ -27,14 +29,11 @@ def truncate(text: str, limit: int) -> str:
 
 
 def duration(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    """The postmortem's one rule for spans, to the minute: what Slack shows (a card's "in
+    triage for …") would otherwise change every second."""
+    if seconds < 60:
+        return "under 1 min"
+    return span(seconds - seconds % 60)
 
 
 def options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
