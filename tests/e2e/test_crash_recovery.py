@@ -83,6 +83,9 @@ class Scene:
         """An app whose projector runs only when the test drains it, with its Slack tapped."""
         async with self.app() as running:
             stop_kicks(running.runtime)
+            # The start-up sweep must be over before the flow starts: still looping, it would
+            # take the new incident's events and die in the background, not in `kill`.
+            await running.runtime.projector.idle()
             yield running, SlackTap(running.runtime.effects_slack)
 
 
