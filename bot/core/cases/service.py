@@ -14,6 +14,7 @@ from bot.core.cases.model import CaseSource, CaseView, EvalRun, RegressionCase
 from bot.core.cases.notices import CaseCaptured, GateRunReported
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import IncidentNotFound
+from bot.core.events import Event
 from bot.core.forms import FormInvalid
 from bot.core.incidents.events import CardChanged
 from bot.core.incidents.model import Incident
@@ -101,11 +102,10 @@ class CaseService:
 
     async def remove(self, *, number: int, case_id: int, actor: str) -> None:
         async with self.uow() as tx:
-            incident = await _incident(tx, number)
+            await _incident(tx, number)
             # Removing what is already gone is what the person wanted: not an error.
             if await tx.cases.remove(incident_number=number, case_id=case_id):
                 await emit(tx, number, CardChanged(number=number), now=self.clock.now())
-            del incident
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -144,7 +144,11 @@ class CaseService:
             unknown = [key for key in keys if key not in known]
             if unknown:
                 listed = ", ".join(unknown[:MAX_UNKNOWN_LISTED])
-                more = f" and {len(unknown) - MAX_UNKNOWN_LISTED} more" if len(unknown) > 10 else ""
+                more = (
+                    f" and {len(unknown) - MAX_UNKNOWN_LISTED} more"
+                    if len(unknown) > MAX_UNKNOWN_LISTED
+                    else ""
+                )
                 raise FormInvalid(
                     {"results": f"unknown case ids: {listed}{more} (export them from the bot)"}
                 )
@@ -221,11 +225,9 @@ class CaseService:
         self, tx: UnitOfWork, incident: Incident, case: RegressionCase, *, total: int
     ) -> None:
         number = incident.number or 0
-        events = [CardChanged(number=number)]
+        events: list[Event] = []
         if incident.channel_id and incident.is_open:
-            await emit(
-                tx,
-                number,
+            events.append(
                 CaseCaptured(
                     channel_id=incident.channel_id,
                     number=number,
@@ -234,12 +236,10 @@ class CaseService:
                     input=case.input,
                     slice=case.slice,
                     total=total,
-                ),
-                *events,
-                now=self.clock.now(),
+                )
             )
-        else:
-            await emit(tx, number, *events, now=self.clock.now())
+        events.append(CardChanged(number=number))  # the card counts the cases
+        await emit(tx, number, *events, now=self.clock.now())
 
 
 async def _verify_gate_items(
