@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from slack_sandbox import response_urls
 from slack_sandbox.errors import ApiError
@@ -28,17 +28,21 @@ from slack_sandbox.faults import Failure, FaultPlan
 from slack_sandbox.methods import METHODS
 from slack_sandbox.methods import files as files_api
 from slack_sandbox.params import Params
+from slack_sandbox.socket_mode import LINK_PATH, OPEN_CONNECTION, SocketModeHub
 from slack_sandbox.state import JsonDict
 from slack_sandbox.workspace import Workspace
 
 _JSON_PARAMS = ("blocks", "view", "files", "attachments", "metadata")
 
 
-def build_app(ws: Workspace, faults: FaultPlan, token: str) -> Starlette:
-    handlers = _Handlers(ws, faults, token)
+def build_app(
+    ws: Workspace, faults: FaultPlan, token: str, socket_mode: SocketModeHub
+) -> Starlette:
+    handlers = _Handlers(ws, faults, token, socket_mode)
     return Starlette(
         routes=[
             Route("/api/{method}", handlers.api, methods=["GET", "POST"]),
+            WebSocketRoute(LINK_PATH, socket_mode.serve),
             Route("/response/{hook_id}", handlers.response_url, methods=["POST"]),
             Route("/upload/{file_id}", handlers.upload, methods=["POST"]),
             Route("/files/{file_id}/{name}", handlers.download, methods=["GET"]),
@@ -56,10 +60,13 @@ class _Outcome:
 
 
 class _Handlers:
-    def __init__(self, ws: Workspace, faults: FaultPlan, token: str) -> None:
+    def __init__(
+        self, ws: Workspace, faults: FaultPlan, token: str, socket_mode: SocketModeHub
+    ) -> None:
         self._ws = ws
         self._faults = faults
         self._token = token
+        self._socket_mode = socket_mode
 
     def _authorized(self, token: str | None) -> bool:
         return token is not None and hmac.compare_digest(token.encode(), self._token.encode())
@@ -106,7 +113,14 @@ class _Handlers:
         def work() -> _Outcome:
             handler = METHODS.get(method)
             body: JsonDict
-            if handler is None:
+            if method == OPEN_CONNECTION:  # the one method that takes the app-level token
+                try:
+                    body = {"ok": True, **self._socket_mode.open_connection(token)}
+                except ApiError as exc:
+                    return _Outcome(
+                        error_body(exc), exc.status, JSONResponse(error_body(exc), exc.status)
+                    )
+            elif handler is None:
                 body = {"ok": False, "error": "unknown_method"}
             elif not self._authorized(token):
                 body = {"ok": False, "error": "invalid_auth"}

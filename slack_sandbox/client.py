@@ -39,20 +39,19 @@ def slack_signature(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-class ScriptedSlack:
+class SlackDriver:
+    """What a person does in the workspace, as the payloads Slack sends the app; how they reach
+    the app (signed HTTP, or a Socket Mode envelope) is the subclass's `_form`, `_interaction`
+    and `_json`, each answering with the app's reply as an HTTP response."""
+
     def __init__(
         self,
-        http: httpx.AsyncClient,
         *,
-        signing_secret: str,
         emulator: SlackEmulator,
         team_id: str = "T0SANDBOX",
-        events_path: str = "/slack/events",
+        tasks: TaskWatch | None = None,
     ) -> None:
-        self._http = http
-        self._secret = signing_secret
         self.emulator = emulator
-        self._events_path = events_path
         self._team = payloads.Team(
             id=team_id,
             domain=team_id.lower(),
@@ -61,42 +60,23 @@ class ScriptedSlack:
         )
         # Tasks that exist before the first request are not the app's per-request work; built
         # outside a loop, the baseline is taken at the first request.
-        self._tasks = TaskWatch()
+        self._tasks = tasks or TaskWatch()
         self._tasks.start()
 
-    # -- transport ---------------------------------------------------------------------------
-
-    async def raw(
-        self,
-        body: bytes,
-        headers: Mapping[str, str] | None = None,
-        sign: bool = True,
-        timestamp: int | None = None,
-    ) -> httpx.Response:
-        """POST `body` to the app as is; signed unless `sign=False`, at `timestamp` if given."""
-        self._tasks.start()
-        sent = dict(headers or {})
-        if sign:
-            stamp = str(int(time.time()) if timestamp is None else timestamp)
-            sent["X-Slack-Request-Timestamp"] = stamp
-            sent["X-Slack-Signature"] = slack_signature(self._secret, stamp, body)
-        try:
-            return await self._http.post(self._events_path, content=body, headers=sent)
-        finally:
-            self._tasks.note_new_tasks()
+    # -- transport (the subclass's) ------------------------------------------------------------
 
     async def _form(
         self, fields: Mapping[str, str], headers: Mapping[str, str] | None = None
     ) -> httpx.Response:
-        return await self.raw(urlencode(fields).encode(), {"Content-Type": FORM, **(headers or {})})
+        raise NotImplementedError
 
     async def _interaction(self, payload: JsonDict) -> httpx.Response:
-        return await self._form({"payload": json.dumps(payload)})
+        raise NotImplementedError
 
     async def _json(
         self, body: JsonDict, headers: Mapping[str, str] | None = None
     ) -> httpx.Response:
-        return await self.raw(json.dumps(body).encode(), {"Content-Type": JSON, **(headers or {})})
+        raise NotImplementedError
 
     # -- who and where -----------------------------------------------------------------------
 
@@ -377,13 +357,6 @@ class ScriptedSlack:
             event["view"] = self.emulator.slack_view(home.id)
         return await self.event(event)
 
-    async def url_verification(self, challenge: str) -> httpx.Response:
-        body = {"token": payloads.VERIFICATION_TOKEN, "challenge": challenge}
-        return await self._json({**body, "type": "url_verification"})
-
-    async def ssl_check(self) -> httpx.Response:
-        return await self._form({"ssl_check": "1", "token": payloads.VERIFICATION_TOKEN})
-
     # -- waiting -----------------------------------------------------------------------------
 
     # `timeout` is the name the e2e tests call; asyncio.timeout could not list the pending
@@ -394,6 +367,63 @@ class ScriptedSlack:
         Raises SettleTimeout listing the pending tasks, or an ExceptionGroup of what failed.
         """
         await self._tasks.settle(within=timeout)
+
+
+class ScriptedSlack(SlackDriver):
+    """The driver over signed HTTP, POSTing to the app's `/slack/events` as Slack does."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        signing_secret: str,
+        emulator: SlackEmulator,
+        team_id: str = "T0SANDBOX",
+        events_path: str = "/slack/events",
+    ) -> None:
+        super().__init__(emulator=emulator, team_id=team_id)
+        self._http = http
+        self._secret = signing_secret
+        self._events_path = events_path
+
+    async def raw(
+        self,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        sign: bool = True,
+        timestamp: int | None = None,
+    ) -> httpx.Response:
+        """POST `body` to the app as is; signed unless `sign=False`, at `timestamp` if given."""
+        self._tasks.start()
+        sent = dict(headers or {})
+        if sign:
+            stamp = str(int(time.time()) if timestamp is None else timestamp)
+            sent["X-Slack-Request-Timestamp"] = stamp
+            sent["X-Slack-Signature"] = slack_signature(self._secret, stamp, body)
+        try:
+            return await self._http.post(self._events_path, content=body, headers=sent)
+        finally:
+            self._tasks.note_new_tasks()
+
+    async def _form(
+        self, fields: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        return await self.raw(urlencode(fields).encode(), {"Content-Type": FORM, **(headers or {})})
+
+    async def _interaction(self, payload: JsonDict) -> httpx.Response:
+        return await self._form({"payload": json.dumps(payload)})
+
+    async def _json(
+        self, body: JsonDict, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        return await self.raw(json.dumps(body).encode(), {"Content-Type": JSON, **(headers or {})})
+
+    async def url_verification(self, challenge: str) -> httpx.Response:
+        body = {"token": payloads.VERIFICATION_TOKEN, "challenge": challenge}
+        return await self._json({**body, "type": "url_verification"})
+
+    async def ssl_check(self) -> httpx.Response:
+        return await self._form({"ssl_check": "1", "token": payloads.VERIFICATION_TOKEN})
 
 
 def _holds(block: JsonDict, element: JsonDict) -> bool:

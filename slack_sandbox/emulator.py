@@ -24,6 +24,12 @@ from slack_sandbox.methods import METHODS
 from slack_sandbox.methods import views as views_api
 from slack_sandbox.methods.chat import add_reaction
 from slack_sandbox.render import resolve_mentions
+from slack_sandbox.socket_mode import (
+    ACK_TIMEOUT_SECONDS,
+    DEFAULT_APP_TOKEN,
+    OPEN_CONNECTION,
+    SocketModeHub,
+)
 from slack_sandbox.state import (
     Call,
     Channel,
@@ -45,7 +51,7 @@ DEFAULT_USERS = (
     ("U0BOB", "bob", "Bob Okafor", "America/New_York"),
     ("U0CAROL", "carol", "Carol Tanaka", "Asia/Tokyo"),
 )
-RAW_ENDPOINTS = ("response_url", "file_upload")
+RAW_ENDPOINTS = ("response_url", "file_upload", OPEN_CONNECTION)
 
 T = TypeVar("T")
 
@@ -57,6 +63,8 @@ class SlackEmulator:
     expire a trigger without sleeping); `wall_clock` gives message timestamps and created times.
     `shortcuts` names the installed app's shortcuts by callback_id, as its manifest does: the
     transcript says what a person picked in the "..." menu, not the id behind it.
+    `app_token` is the app-level token `apps.connections.open` accepts; `socket_mode` is the
+    Socket Mode link (deliver envelopes, disconnect, take it down), see socket_mode.py.
     """
 
     def __init__(
@@ -70,6 +78,8 @@ class SlackEmulator:
         workspace_url: str = "https://sandbox.slack.invalid/",
         default_users: bool = True,
         shortcuts: Mapping[str, str] | None = None,
+        app_token: str = DEFAULT_APP_TOKEN,
+        ack_timeout: float = ACK_TIMEOUT_SECONDS,
     ) -> None:
         self.shortcuts = dict(shortcuts or {})
         self._ws = Workspace(
@@ -85,7 +95,10 @@ class SlackEmulator:
             wall_clock=wall_clock,
         )
         self._faults = FaultPlan()
-        self._app = build_app(self._ws, self._faults, bot_token)
+        self.socket_mode = SocketModeHub(
+            app_id=self._ws.identity.app_id, app_token=app_token, ack_timeout=ack_timeout
+        )
+        self._app = build_app(self._ws, self._faults, bot_token, self.socket_mode)
         self.add_user(id=BOT_USER_ID, name="ai-incident", real_name="AI Incident", is_bot=True)
         if default_users:
             for user_id, name, real_name, tz in DEFAULT_USERS:
@@ -103,6 +116,7 @@ class SlackEmulator:
         """Tell the emulator where it is served, so the URLs it mints point back at it."""
         with self._ws.lock:
             self._ws.base_url = base_url.rstrip("/")
+        self.socket_mode.attach(base_url)
 
     @property
     def base_url(self) -> str | None:

@@ -9,6 +9,7 @@ crashed, once each, so a bug in background work fails the test instead of vanish
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 Task = asyncio.Task[object]
 
@@ -25,9 +26,13 @@ class SettleTimeout(TimeoutError):
 
 
 class TaskWatch:
-    def __init__(self) -> None:
+    """`long_lived` names tasks that are the transport, not the work (a Socket Mode client's
+    receive loop, restarted at each reconnection): they never end, so settling ignores them."""
+
+    def __init__(self, long_lived: Callable[[Task], bool] | None = None) -> None:
         self._baseline: set[Task] | None = None
         self._seen: set[Task] = set()
+        self._long_lived = long_lived or (lambda task: False)
 
     def start(self) -> None:
         """Take the baseline, once, from inside the loop (a no-op outside one)."""
@@ -47,7 +52,11 @@ class TaskWatch:
     def _new_tasks(self) -> set[Task]:
         baseline = self._baseline or set()
         me = asyncio.current_task()
-        return {t for t in asyncio.all_tasks() if t is not me and t not in baseline}
+        return {
+            t
+            for t in asyncio.all_tasks()
+            if t is not me and t not in baseline and not self._long_lived(t)
+        }
 
     async def settle(self, within: float) -> None:
         """Return when no new task is running; raise what any of them raised."""
