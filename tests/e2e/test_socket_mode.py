@@ -1,0 +1,169 @@
+"""The real app over Socket Mode against the sandbox: commands and modals through the WebSocket,
+probes that answer while the link is down, and a runner that comes back by itself."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.demo.rehearsal import Rehearsal
+from bot.slack.listeners.slash_command import SUBCOMMANDS
+from bot.slack.socket_mode import Backoff, SocketModeRunner
+from slack_sandbox import SlackEmulator
+from slack_sandbox.socket_driver import SocketModeSlack
+from slack_sandbox.socket_mode import DEFAULT_APP_TOKEN
+from tests.rig import OpenRig, sqlite_file_url
+
+ALICE = "U0ALICE"
+# Conditions are waited on, never timed: this only bounds a test that would otherwise hang.
+GENEROUS = 30.0
+
+
+@dataclass
+class SocketRig:
+    rig: Rehearsal
+    runner: SocketModeRunner
+    slack: SocketModeSlack
+
+    @property
+    def emulator(self) -> SlackEmulator:
+        return self.rig.emulator
+
+    @property
+    def general(self) -> str:
+        channel = self.emulator.channel_by_name("general")
+        assert channel is not None
+        return channel.id
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for a state of another thread or library, which offers no event to wait on."""
+    try:
+        async with asyncio.timeout(GENEROUS):
+            while True:
+                if condition():
+                    return
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        pytest.fail(f"never happened: {what}")
+
+
+@pytest.fixture
+async def socket_rig(tmp_path: Path, open_rig: OpenRig) -> AsyncIterator[SocketRig]:
+    """The rig's app, its HTTP side serving, connected to the sandbox over Socket Mode only
+    (started with the link down: Slack unreachable at start)."""
+    emulator = SlackEmulator()
+    emulator.add_channel("ai-incidents")
+    hub = emulator.socket_mode
+    async with open_rig(
+        database_url=sqlite_file_url(tmp_path),
+        emulator=emulator,
+        slack_app_token=DEFAULT_APP_TOKEN,
+    ) as rig:
+        await hub.take_down()
+        runner = SocketModeRunner(
+            rig.runtime.bolt,
+            app_token=DEFAULT_APP_TOKEN,
+            ping_interval=1.0,
+            backoff=Backoff(first=0.05, most=0.5),
+            check_every=0.05,
+        )
+        async with runner:
+            assert not runner.connected
+            ready = await rig.http.get("/readyz")  # the HTTP side does not wait for Slack
+            assert ready.status_code == 200
+            hub.bring_up()
+            await until(lambda: runner.connected and hub.connected, "the runner connected")
+            yield SocketRig(rig=rig, runner=runner, slack=SocketModeSlack(emulator=emulator))
+            assert hub.unacked == [], "the app left envelopes unacked"
+
+
+async def test_help_comes_back_in_the_ack(socket_rig: SocketRig) -> None:
+    response = await socket_rig.slack.slash("help", user=ALICE, channel=socket_rig.general)
+    assert response.status_code == 200
+    text = response.json()["text"]
+    for sub in SUBCOMMANDS:
+        assert f"/ai-incident {sub.usage}" in text
+
+
+async def test_declaring_through_the_socket_opens_the_incident(socket_rig: SocketRig) -> None:
+    emulator, slack = socket_rig.emulator, socket_rig.slack
+    opened = await slack.slash("open Refusals spiked", user=ALICE, channel=socket_rig.general)
+    assert opened.status_code == 200
+    await slack.settle()
+    modal = emulator.open_views(ALICE)[-1]
+
+    fields = {"severity": "S2", "category": "user_visible_regression"}
+    submitted = await slack.submit_view(modal.id, fields, user=ALICE)
+    assert submitted.status_code == 200
+    await slack.settle()
+
+    incidents = await socket_rig.rig.runtime.deps.incidents.list_open()
+    assert [i.title for i in incidents] == ["Refusals spiked"]
+    channel = emulator.channel_by_name(incidents[0].channel_name or "")
+    assert channel is not None and ALICE in channel.members
+    assert not emulator.view(modal.id).is_open
+
+
+async def test_a_modal_refused_by_the_app_shows_its_errors(socket_rig: SocketRig) -> None:
+    """The ack's payload carries the response_action: Slack keeps the modal open with errors."""
+    emulator, slack = socket_rig.emulator, socket_rig.slack
+    await slack.slash("open", user=ALICE, channel=socket_rig.general)
+    await slack.settle()
+    modal = emulator.open_views(ALICE)[-1]
+
+    submitted = await slack.submit_view(
+        modal.id, {"title": "  ", "severity": "S2", "category": "silent_drift"}, user=ALICE
+    )
+    assert submitted.json()["response_action"] == "errors"
+    assert emulator.view(modal.id).is_open
+    assert await socket_rig.rig.runtime.deps.incidents.list_open() == []
+
+
+async def test_probes_answer_while_the_link_is_down_and_the_runner_comes_back(
+    socket_rig: SocketRig,
+) -> None:
+    hub, runner, http = socket_rig.emulator.socket_mode, socket_rig.runner, socket_rig.rig.http
+    opened_before = hub.connections_opened
+    await hub.take_down()
+    await until(lambda: not runner.connected, "the runner saw the link drop")
+
+    assert (await http.get("/healthz")).status_code == 200
+    assert (await http.get("/readyz")).status_code == 200
+
+    hub.bring_up()
+    await until(lambda: runner.connected and hub.connected, "the runner reconnected")
+    assert hub.connections_opened > opened_before
+    response = await socket_rig.slack.slash("help", user=ALICE, channel=socket_rig.general)
+    assert response.status_code == 200 and "/ai-incident" in response.json()["text"]
+
+
+async def test_a_refresh_requested_by_slack_moves_the_app_to_a_new_link(
+    socket_rig: SocketRig,
+) -> None:
+    hub, runner = socket_rig.emulator.socket_mode, socket_rig.runner
+    opened_before = hub.connections_opened
+    await hub.disconnect("refresh_requested")
+    await until(
+        lambda: hub.connections_opened > opened_before and runner.connected,
+        "the app opened a new link",
+    )
+    response = await socket_rig.slack.slash("help", user=ALICE, channel=socket_rig.general)
+    assert response.status_code == 200 and "/ai-incident" in response.json()["text"]
+
+
+async def test_an_envelope_slack_would_never_send_is_acked_and_goes_no_further(
+    socket_rig: SocketRig,
+) -> None:
+    """The same shape check as POST /slack/events: no listener meets `"actions": "x"`."""
+    hub = socket_rig.emulator.socket_mode
+    calls_before = len(socket_rig.emulator.calls)
+    malformed = {"type": "block_actions", "user": {"id": ALICE}, "actions": "x"}
+    delivery = await hub.deliver("interactive", malformed)
+    await socket_rig.slack.settle()
+    assert delivery.acked and delivery.ack_payload is None
+    assert len(socket_rig.emulator.calls) == calls_before
