@@ -10,6 +10,10 @@ would. Typical use::
         await slack.slash("open Refusals spiked", user="U0ALICE", channel=general_id)
         await slack.settle()
         print(emulator.transcript())
+
+Over Socket Mode instead, the app connects with `DEFAULT_APP_TOKEN` and `SocketModeSlack`
+(same methods) delivers through `emulator.socket_mode`, the link a test can also refresh or take
+down.
 """
 
 from slack_sandbox.client import ScriptedSlack, slack_signature
@@ -17,6 +21,8 @@ from slack_sandbox.emulator import BOT_USER_ID, DEFAULT_BOT_TOKEN, SlackEmulator
 from slack_sandbox.errors import ApiError
 from slack_sandbox.server import SandboxServer
 from slack_sandbox.settling import SettleTimeout
+from slack_sandbox.socket_driver import SocketModeSlack
+from slack_sandbox.socket_mode import DEFAULT_APP_TOKEN, NotConnected
 from slack_sandbox.state import (
     Call,
     Channel,
@@ -32,6 +38,7 @@ from slack_sandbox.view_state import SubmissionBlocked
 
 __all__ = [
     "BOT_USER_ID",
+    "DEFAULT_APP_TOKEN",
     "DEFAULT_BOT_TOKEN",
     "ApiError",
     "Call",
@@ -40,11 +47,13 @@ __all__ = [
     "FileRecord",
     "Message",
     "MessageVersion",
+    "NotConnected",
     "Rejection",
     "SandboxServer",
     "ScriptedSlack",
     "SettleTimeout",
     "SlackEmulator",
+    "SocketModeSlack",
     "SubmissionBlocked",
     "User",
     "ViewRecord",

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.incidents.model import Incident
+from bot.core.timeline import TimelineKind
 from bot.demo.rehearsal import Rehearsal
 from bot.slack.listeners.slash_command import SUBCOMMANDS
 from bot.slack.socket_mode import Backoff, SocketModeRunner
@@ -109,6 +111,36 @@ async def test_declaring_through_the_socket_opens_the_incident(socket_rig: Socke
     assert not emulator.view(modal.id).is_open
 
 
+async def declare(socket_rig: SocketRig, title: str) -> Incident:
+    emulator, slack = socket_rig.emulator, socket_rig.slack
+    await slack.slash(f"open {title}", user=ALICE, channel=socket_rig.general)
+    await slack.settle()
+    modal = emulator.open_views(ALICE)[-1]
+    fields = {"severity": "S2", "category": "user_visible_regression"}
+    await slack.submit_view(modal.id, fields, user=ALICE)
+    await slack.settle()
+    [incident] = await socket_rig.rig.runtime.deps.incidents.list_open()
+    return incident
+
+
+async def test_an_event_slack_delivers_again_is_taken_once(socket_rig: SocketRig) -> None:
+    """Over the link a redelivery is `retry_attempt` in the envelope, not a header: the event id
+    is what the app deduplicates on, so one pushpin stays one timeline entry."""
+    incident = await declare(socket_rig, "Refusals spiked")
+    channel = incident.channel_id or ""
+    ts = socket_rig.emulator.post_user_message(channel, "U0BOB", "Judge scores fell at 09:12")
+    slack = socket_rig.slack
+    await slack.react(channel, ts, user=ALICE, event_id="Ev0SOCKET1")
+    await slack.react(channel, ts, user=ALICE, event_id="Ev0SOCKET1", retry_num=1)
+    await slack.settle()
+
+    [first, again] = [d.envelope for d in socket_rig.emulator.socket_mode.deliveries[-2:]]
+    assert (first["retry_attempt"], again["retry_attempt"]) == (0, 1)
+    timeline = await socket_rig.rig.runtime.deps.incidents.timeline(incident.number or 0)
+    captured = [e for e in timeline if e.kind is TimelineKind.SLACK_MESSAGE]
+    assert [e.summary for e in captured] == ["Judge scores fell at 09:12"]
+
+
 async def test_a_modal_refused_by_the_app_shows_its_errors(socket_rig: SocketRig) -> None:
     """The ack's payload carries the response_action: Slack keeps the modal open with errors."""
     emulator, slack = socket_rig.emulator, socket_rig.slack
@@ -167,3 +199,25 @@ async def test_an_envelope_slack_would_never_send_is_acked_and_goes_no_further(
     await socket_rig.slack.settle()
     assert delivery.acked and delivery.ack_payload is None
     assert len(socket_rig.emulator.calls) == calls_before
+
+
+async def test_a_refused_app_token_is_said_in_one_line_and_retried_without_ending_anything(
+    tmp_path: Path, open_rig: OpenRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = SlackEmulator()
+    revoked = "xapp-1-A0SANDBOX-7-revoked-not-a-real-token"
+    async with open_rig(database_url=sqlite_file_url(tmp_path), emulator=emulator) as rig:
+        runner = SocketModeRunner(
+            rig.runtime.bolt, app_token=revoked, backoff=Backoff(first=0.05, most=0.2)
+        )
+        async with runner:
+            await until(
+                lambda: len(emulator.calls_to("apps.connections.open")) >= 3,
+                "the runner kept trying",
+            )
+            assert not runner.connected
+            assert (await rig.http.get("/healthz")).status_code == 200
+
+    refusals = [r.getMessage() for r in caplog.records if "SLACK_APP_TOKEN" in r.getMessage()]
+    assert refusals and "invalid_auth" in refusals[0]
+    assert all(revoked not in r.getMessage() for r in caplog.records)
