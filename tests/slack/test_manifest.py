@@ -25,6 +25,17 @@ SCHEMA_FILE_NAME = "manifest.schema.1.0.0.json"
 SCHEMA_DIR = Path(__file__).resolve().parent / "manifest_schema"
 # Bolt serves every kind of Slack request (commands, events, interactivity) on this one path.
 SLACK_EVENTS_PATH = "/slack/events"
+BOT_SOURCE_DIR = REPO_ROOT / "bot"
+# slack_sdk's client methods are the Web API's names with `_` for `.` (`chat_postMessage`).
+# `apps.*` is left out: Socket Mode calls it with the app-level token, not the bot's scopes.
+WEB_API_CALL = re.compile(
+    r"\.((?:auth|bots|chat|conversations|files|pins|reactions|team|usergroups|users|views)"
+    r"_[A-Za-z0-9_]+)\("
+)
+# slack_sdk helpers that are several Web API calls under one name.
+COMPOSITE_CALLS = {
+    "files.upload.v2": {"files.getUploadURLExternal", "files.completeUploadExternal"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +66,32 @@ def _documented_bot_scopes() -> list[str]:
     section = re.search(r"^## Bot scopes\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
     assert section is not None, f"{SCOPES_DOC_PATH.name} has no '## Bot scopes' section"
     return re.findall(r"^- `([^`]+)` — \S", section.group(1), re.MULTILINE)
+
+
+def _web_api_methods_called() -> set[str]:
+    """Every Web API method some module under bot/ calls on a slack_sdk client."""
+    called: set[str] = set()
+    for path in BOT_SOURCE_DIR.rglob("*.py"):
+        for name in WEB_API_CALL.findall(path.read_text(encoding="utf-8")):
+            method = name.replace("_", ".")
+            called |= COMPOSITE_CALLS.get(method, {method})
+    return called
+
+
+def _scope_table(first_column: str) -> dict[str, set[str]]:
+    """The doc's table whose first column is headed `first_column`: its rows' scopes."""
+    text = SCOPES_DOC_PATH.read_text(encoding="utf-8")
+    table = re.search(
+        rf"^\| {re.escape(first_column)} \| bot scopes it needs \|\n\|[-|]+\|\n((?:\|.*\n)+)",
+        text,
+        re.MULTILINE,
+    )
+    assert table is not None, f"{SCOPES_DOC_PATH.name} has no '{first_column}' scope table"
+    rows: dict[str, set[str]] = {}
+    for line in table.group(1).splitlines():
+        subject, scopes = (cell.strip() for cell in line.strip("|").split("|"))
+        rows[subject.replace("`", "")] = set(re.findall(r"`([^`]+)`", scopes))
+    return rows
 
 
 def test_manifest_is_valid_for_slack(manifest: dict[str, Any], schema: dict[str, Any]) -> None:
@@ -122,3 +159,24 @@ def test_every_bot_scope_is_explained(manifest: dict[str, Any]) -> None:
     documented = _documented_bot_scopes()
     assert sorted(requested) == sorted(documented)
     assert len(set(requested)) == len(requested), "a scope is listed twice"
+
+
+def test_every_called_web_api_method_has_its_scopes_listed() -> None:
+    # A new call without a row here would be a missing_scope error in a real workspace only.
+    called = _web_api_methods_called()
+    documented = set(_scope_table("method"))
+    assert called - documented == set(), f"called but not in {SCOPES_DOC_PATH.name}"
+    assert documented - called == set(), f"in {SCOPES_DOC_PATH.name} but called nowhere in bot/"
+
+
+def test_granted_scopes_are_exactly_those_something_needs(manifest: dict[str, Any]) -> None:
+    needed = set().union(*_scope_table("method").values())
+    bot_events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    for subject, scopes in _scope_table("event or feature").items():
+        kind, _, name = subject.partition(" ")
+        present = name in bot_events if kind == "event" else bool(manifest["features"].get(name))
+        assert present, f"{subject} is in {SCOPES_DOC_PATH.name} but not in the manifest"
+        needed |= scopes
+    granted = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert granted - needed == set(), "granted, but no called method, event or feature needs it"
+    assert needed - granted == set(), "needed by a call, event or feature, but not granted"
