@@ -11,32 +11,45 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.observability.request_id import current_request_id
 
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+NO_REQUEST = "-"
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 # Chatty at INFO about routine work: a line per migration check, per scheduler tick.
 QUIET_AT_WARNING = ("alembic", "apscheduler")
-# At DEBUG these write out what they send and receive — message text, form values, request
-# bodies — which must never reach a log; they stay at INFO whatever the level asked for.
-NEVER_DEBUG = ("slack_sdk", "slack_bolt", "aiohttp", "httpx", "httpcore", "asyncio")
+# These write out what they send and receive — SQL parameters, message text, form values,
+# request bodies — which must never reach a log; they stay quiet whatever the level asked for.
+# (SQLAlchemy writes statements with their parameters at INFO, the others at DEBUG.)
+WRITE_OUT_CONTENT = {
+    "sqlalchemy.engine": logging.WARNING,
+    "sqlalchemy.pool": logging.WARNING,
+    "aiosqlite": logging.INFO,
+    "slack_sdk": logging.INFO,
+    "slack_bolt": logging.INFO,
+    "aiohttp": logging.INFO,
+    "httpx": logging.INFO,
+    "httpcore": logging.INFO,
+}
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+_plain_record_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    # At creation, in the task that logs: every handler (and pytest's caplog) sees the same id.
+    record = _plain_record_factory(*args, **kwargs)
+    record.request_id = current_request_id() or NO_REQUEST
+    return record
 
 
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler configure_logging installs, so a second call replaces it, not adds one."""
-
-
-class RequestIdFilter(logging.Filter):
-    """Stamps each record with the id of the request it happened in ("-" outside one)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id() or "-"
-        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -49,7 +62,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or current_request_id(),
+            "request_id": getattr(record, "request_id", NO_REQUEST),
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -65,8 +78,8 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         raise ValueError(f"unknown log level {level!r}; use one of {', '.join(LOG_LEVELS)}")
     if fmt not in LOG_FORMATS:
         raise ValueError(f"unknown log format {fmt!r}; use text or json")
+    logging.setLogRecordFactory(_record_with_request_id)
     handler = _OurHandler()
-    handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _OurHandler)]:
@@ -80,5 +93,5 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         uvicorn_logger.setLevel(logging.NOTSET)
     for name in QUIET_AT_WARNING:
         logging.getLogger(name).setLevel(max(wanted, logging.WARNING))
-    for name in NEVER_DEBUG:
-        logging.getLogger(name).setLevel(max(wanted, logging.INFO))
+    for name, floor in WRITE_OUT_CONTENT.items():
+        logging.getLogger(name).setLevel(max(wanted, floor))

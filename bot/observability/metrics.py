@@ -80,7 +80,8 @@ class Metrics:
         )
         self.slack_api_calls = Counter(
             "ai_incident_slack_api_calls",
-            "Slack Web API calls (after retries), by method and outcome.",
+            "Requests to the Slack Web API, by method and outcome; a call re-sent after a 429"
+            " counts once as ratelimited and once more for its next answer.",
             ["method", "outcome"],
             registry=registry,
         )

@@ -35,7 +35,7 @@ from bot.core.incidents.model import Incident, channel_name
 from bot.core.reminders.rules import DueReminder
 from bot.core.runbooks.service import ChecklistView
 from bot.observability.metrics import Metrics
-from bot.observability.slack_api import CountedRetries, MeteredWebClient
+from bot.observability.slack_api import observed
 from bot.slack.effects import effect_metadata, find_post
 from bot.slack.messages.incidents import (
     announcement_text,
@@ -65,7 +65,8 @@ def make_slack_client(
     for what the step may have done (bot/slack/effects.py) and retries after a backoff. A 429
     is safe to retry here: Slack did nothing.
 
-    With `metrics`, every call is counted by method and outcome, and every re-send by reason.
+    With `metrics`, every attempt is counted by method and outcome, and every re-send by reason
+    (also for the clients Bolt makes per request: they copy these handlers).
     """
     handlers: list[AsyncRetryHandler] = [AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
     if not for_effects:
@@ -74,15 +75,12 @@ def make_slack_client(
             *handlers,
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
-    options: dict[str, Any] = {
-        "token": settings.slack_bot_token.get_secret_value(),
-        "base_url": settings.slack_api_url,
-        "timeout": 15,
-    }
-    if metrics is None:
-        return AsyncWebClient(retry_handlers=handlers, **options)
-    counted: list[AsyncRetryHandler] = [CountedRetries(h, metrics=metrics) for h in handlers]
-    return MeteredWebClient(metrics=metrics, retry_handlers=counted, **options)
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=handlers if metrics is None else observed(handlers, metrics),
+    )
 
 
 def _digest(text: str, blocks: list[Any]) -> str:
