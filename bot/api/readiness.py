@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.observability.slack_api import call_outcome
+from bot.observability.slack_api import ObservedCalls, call_outcome
 from storage.migrate import SchemaAhead, SchemaBehind, alembic_config, head_revisions
 
 # A check: None when ready, else why not, in one line.
@@ -70,7 +70,14 @@ class SlackReadiness:
     SLACK_CHECK_EVERY seconds, asked for by probes: no probe, no call."""
 
     def __init__(self, client: AsyncWebClient) -> None:
-        self._client = client
+        # One attempt per check: the listeners' client would re-send after a 5xx and a lost
+        # connection, keeping the answer from the probe for seconds; the next check comes soon.
+        self._client = AsyncWebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=int(SLACK_CHECK_TIMEOUT),
+            retry_handlers=[h for h in client.retry_handlers if isinstance(h, ObservedCalls)],
+        )
         self._problem: str | None = "Slack not checked yet"
         self._checked_at: float | None = None
         self._check: asyncio.Task[None] | None = None

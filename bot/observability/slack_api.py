@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -46,7 +47,8 @@ def call_outcome(error: BaseException | None) -> str:
     if isinstance(error, SlackApiError):
         status = error.response.status_code if error.response is not None else 0
         return _status_outcome(status) or "error"
-    return "connection_error" if isinstance(error, OSError | TimeoutError) else "error"
+    lost = isinstance(error, OSError | TimeoutError | aiohttp.ClientError)
+    return "connection_error" if lost else "error"
 
 
 def _status_outcome(status: int) -> str | None:
@@ -59,7 +61,6 @@ def _status_outcome(status: int) -> str | None:
 
 def answer_outcome(response: HttpResponse | None, error: Exception | None) -> str:
     if response is None:
-        # aiohttp's connection and timeout errors are OSError / TimeoutError subclasses.
         return "connection_error" if error is None else call_outcome(error)
     by_status = _status_outcome(response.status_code)
     if by_status is not None:
