@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
@@ -69,7 +69,7 @@ class Runtime:
     metrics: Metrics
     # What `/readyz` asks besides the database and Slack; a runner appends its own (e.g. the
     # Socket Mode connection: `lambda: None if connected else "Socket Mode not connected"`).
-    readiness: list[ReadinessCheck] = field(default_factory=list)
+    readiness: list[ReadinessCheck]
 
     async def aclose(self) -> None:
         # Let effects already under way finish their step: cut off mid-call, they would be
