@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import logging
 import time
-from typing import Any
 
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.observability.metrics import Metrics
+from bot.observability.slack_requests import UNPARSED, outcome_of, surface_of
 from bot.slack.envelope import as_bolt_reads_it, check_envelope
 from bot.slack.payloads import MalformedPayload
 
@@ -45,33 +45,6 @@ def is_signed_by_slack(secret: bytes, body: bytes, headers: dict[str, str]) -> b
         return False
     digest = hmac.new(secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(f"v0={digest}".encode(), signature.encode("utf-8", "replace"))
-
-
-# What Slack sends, by what people did: the `surface` label of the request metrics.
-_SURFACES = {
-    "block_actions": "block_action",
-    "view_submission": "view_submission",
-    "view_closed": "view_closed",
-    "shortcut": "shortcut",
-    "message_action": "shortcut",
-    "block_suggestion": "options",
-    "event_callback": "event",
-    "url_verification": "handshake",
-}
-UNPARSED = "unknown"  # refused before its body was read: nobody knows what it was
-
-
-def surface_of(body: dict[str, Any]) -> str:
-    """The kind of a verified Slack request, from a small fixed set."""
-    if "command" in body:
-        return "command"
-    if "ssl_check" in body:
-        return "handshake"
-    return _SURFACES.get(str(body.get("type")), "other")
-
-
-def outcome_of(status: int) -> str:
-    return "ok" if status < 400 else "rejected" if status < 500 else "error"
 
 
 class SlackEventsEndpoint:

@@ -13,6 +13,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from bot.observability.metrics import MAX_SOURCE_LABELS, Metrics, ProjectorCounts
 from bot.observability.slack_api import ObservedCalls, answer_outcome, method_of
+from bot.observability.slack_requests import surface_of
 
 
 async def exposition(metrics: Metrics, open_incidents: dict[str, int] | None = None) -> str:
@@ -133,3 +134,24 @@ async def test_each_answer_is_counted_once_by_its_class_and_never_retried(
     assert retry is False
     key = ("ai_incident_slack_api_calls_total", (("method", "chat.update"), ("outcome", outcome)))
     assert samples(await exposition(metrics))[key] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "surface"),
+    [
+        ({"command": "/ai-incident", "text": "open"}, "command"),
+        ({"type": "block_actions"}, "block_action"),
+        ({"type": "view_submission"}, "view_submission"),
+        ({"type": "view_closed"}, "view_closed"),
+        ({"type": "shortcut"}, "shortcut"),
+        ({"type": "message_action"}, "shortcut"),
+        ({"type": "block_suggestion"}, "options"),
+        ({"type": "event_callback", "event": {"type": "reaction_added"}}, "event"),
+        ({"type": "url_verification", "challenge": "x"}, "handshake"),
+        ({"type": "something_new"}, "other"),
+    ],
+)
+def test_a_request_is_labelled_by_what_the_person_did(
+    body: dict[str, object], surface: str
+) -> None:
+    assert surface_of(body) == surface
