@@ -151,6 +151,16 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not a directory")
         return value
 
+    # Logging (bot/observability/logging.py): the level, and "json" for one object per line.
+    log_level: str = Field(
+        default="INFO",
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        validation_alias="AI_INCIDENT_LOG_LEVEL",
+    )
+    log_format: str = Field(
+        default="text", pattern=r"^(text|json)$", validation_alias="AI_INCIDENT_LOG_FORMAT"
+    )
+
 
 DEFAULT_LANGFUSE_HOST = "https://cloud.langfuse.com"
 

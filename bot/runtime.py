@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from bot.api import create_http_app
+from bot.api.readiness import ReadinessCheck
 from bot.config import Settings
 from bot.core.cases.service import CaseService
-from bot.core.changes.service import ChangeService
 from bot.core.changes.webhook_service import WebhookService
 from bot.core.clock import Clock, SystemClock
 from bot.core.home.service import HomeService
@@ -38,6 +38,8 @@ from bot.core.runbooks.service import PhaseService
 from bot.core.runbooks.timeboxes import timebox_lookup
 from bot.core.webhook_deliveries import WebhookDeliveryLog
 from bot.deps import Deps
+from bot.observability.counted import CountedChangeService, CountedReminders
+from bot.observability.metrics import Metrics, ProjectorCounts
 from bot.slack.app import create_app
 from bot.slack.change_notifier import SlackChangeNotifier
 from bot.slack.notifier import SlackNotifier, make_slack_client
@@ -63,6 +65,11 @@ class Runtime:
     projector: Projector
     # The client the projector performs effects with (no blind re-sends; see make_slack_client).
     effects_slack: AsyncWebClient
+    # This app's series (`GET /metrics`), in a registry of its own.
+    metrics: Metrics
+    # What `/readyz` asks besides the database and Slack; a runner appends its own (e.g. the
+    # Socket Mode connection: `lambda: None if connected else "Socket Mode not connected"`).
+    readiness: list[ReadinessCheck]
 
     async def aclose(self) -> None:
         # Let effects already under way finish their step: cut off mid-call, they would be
@@ -86,7 +93,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
     uow = SqlUnitOfWorkFactory(create_session_factory(engine))
-    slack = make_slack_client(settings)
+    metrics = Metrics()
+    slack = make_slack_client(settings, metrics=metrics)
     runbooks = load_catalog(settings.runbooks_dir)
     # Two clients. Listeners, reads (permalinks, captured messages, names) and reminders use
     # `slack`, which re-sends a call after a 5xx or a lost connection: a read is harmless to
@@ -94,7 +102,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     # with no effect key to look for) is better seen twice than lost. The projector's effects use
     # `effects_slack`, which does not: a post whose answer was lost may have been made, and only
     # the projector can look for it before trying again (make_slack_client).
-    effects_slack = make_slack_client(settings, for_effects=True)
+    effects_slack = make_slack_client(settings, for_effects=True, metrics=metrics)
     notifier = SlackNotifier(slack, settings=settings, clock=clock)
     effects = SlackNotifier(effects_slack, settings=settings, clock=clock)
     admins = SlackAdmins(
@@ -114,12 +122,12 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         members=members,
     )
     phases = PhaseService(uow=uow, incidents=incidents, catalog=runbooks, clock=clock)
-    changes = ChangeService(uow=uow, clock=clock)
+    changes = CountedChangeService(uow=uow, clock=clock, metrics=metrics)
     webhooks = WebhookService(uow=uow, incidents=incidents, changes=changes, clock=clock)
     replica = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     reminders = ReminderService(
         uow=uow,
-        notifier=notifier,
+        notifier=CountedReminders(notifier, metrics=metrics),
         catalog=runbooks,
         claimant=replica,
         cadences=cadences_from(settings),
@@ -157,6 +165,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         ),
         on_failing=incident_projection.show_failing,
     )
+    metrics.watch_projector(
+        ProjectorCounts(performed=lambda: projector.performed, failures=lambda: projector.failures)
+    )
     # A commit that queued Slack effects starts them at once in this process.
     uow.on_events = projector.kick
     deps = Deps(
@@ -178,7 +189,16 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         cases=CaseService(uow=uow, clock=clock, reader=reader),
     )
     bolt = create_app(settings, deps)
-    http = create_http_app(settings, deps, bolt, engine=engine, projector=projector)
+    readiness: list[ReadinessCheck] = []
+    http = create_http_app(
+        settings,
+        deps,
+        bolt,
+        engine=engine,
+        projector=projector,
+        metrics=metrics,
+        readiness=readiness,
+    )
     return Runtime(
         settings=settings,
         engine=engine,
@@ -187,4 +207,6 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         http=http,
         projector=projector,
         effects_slack=effects_slack,
+        metrics=metrics,
+        readiness=readiness,
     )

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.observability.request_id import request_scope
+
 Job = Callable[[], Awaitable[object]]
 
 
@@ -25,7 +27,7 @@ def start_ticks(jobs: dict[str, tuple[Job, float]]) -> AsyncIOScheduler | None:
     scheduler = AsyncIOScheduler(timezone=UTC)
     for name, (job, every) in wanted.items():
         scheduler.add_job(
-            job,
+            _with_own_id(job),
             "interval",
             seconds=every,
             next_run_time=datetime.now(UTC),
@@ -35,3 +37,14 @@ def start_ticks(jobs: dict[str, tuple[Job, float]]) -> AsyncIOScheduler | None:
         )
     scheduler.start()
     return scheduler
+
+
+def _with_own_id(job: Job) -> Job:
+    """Each run of a tick is one "request" in the logs: its records share an id, and an error
+    reference given out during it (a reminder's failure) finds them."""
+
+    async def run() -> object:
+        with request_scope():
+            return await job()
+
+    return run

@@ -3,51 +3,72 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.api.observed import ObservedRequests
 from bot.api.postmortem import routes as postmortem_routes
+from bot.api.readiness import DatabaseReadiness, ReadinessCheck, SlackReadiness
 from bot.api.rest import routes as rest_routes
 from bot.api.slack_events import SlackEventsEndpoint
 from bot.config import Settings
+from bot.core.incidents.model import Severity
+from bot.observability.metrics import Metrics
 from bot.scheduler import start_ticks
 from bot.slack.projector import Projector
-from storage.migrate import SchemaError, check_schema_current
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 
 def create_http_app(
-    settings: Settings, deps: Deps, bolt: AsyncApp, *, engine: AsyncEngine, projector: Projector
+    settings: Settings,
+    deps: Deps,
+    bolt: AsyncApp,
+    *,
+    engine: AsyncEngine,
+    projector: Projector,
+    metrics: Metrics,
+    readiness: Sequence[ReadinessCheck] = (),
 ) -> Starlette:
+    """`readiness` is read at each probe: a list the caller appends to later (the Socket Mode
+    runner's "connected") counts too."""
     slack_events = SlackEventsEndpoint(
-        bolt, signing_secret=settings.slack_signing_secret.get_secret_value()
+        bolt, signing_secret=settings.slack_signing_secret.get_secret_value(), metrics=metrics
     )
+    database = DatabaseReadiness(engine)
+    slack = SlackReadiness(deps.slack)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            await check_schema_current(settings.database_url)
-        except SchemaError as exc:
-            return JSONResponse({"status": "not ready", "reason": str(exc)}, status_code=503)
-        except Exception:
-            return JSONResponse(
-                {"status": "not ready", "reason": "database unreachable"}, status_code=503
-            )
+        problem = await database.problem() or await slack.problem()
+        problem = problem or next((p for p in (check() for check in readiness) if p), None)
+        if problem is not None:
+            return JSONResponse({"status": "not ready", "reason": problem}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    async def open_by_severity() -> dict[str, int]:
+        return dict(Counter(i.severity.value for i in await deps.incidents.list_open()))
+
+    async def metrics_page(request: Request) -> Response:
+        page = await metrics.scrape(
+            open_by_severity=open_by_severity,
+            severities=[severity.value for severity in Severity],
+            lag=projector.outbox.lag,
+        )
+        return Response(page, media_type=CONTENT_TYPE_LATEST)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -69,14 +90,18 @@ def create_http_app(
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            await slack.aclose()
 
+    routes = [
+        Route("/slack/events", slack_events.handle, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
+        *rest_routes(deps),
+        *postmortem_routes(deps),
+    ]
     return Starlette(
-        routes=[
-            Route("/slack/events", slack_events.handle, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            *rest_routes(deps),
-            *postmortem_routes(deps),
-        ],
+        routes=routes,
+        middleware=[Middleware(ObservedRequests, routes=routes, metrics=metrics)],
         lifespan=lifespan,
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -22,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.core.errors import DomainError, IncidentClosed, IncidentNotFound, InvalidInput
 from bot.core.forms import FieldError, validation_errors
+from bot.observability.request_id import reference as request_reference
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ async def answered(request: Request, work: Callable[[], Awaitable[Response]]) ->
     except DomainError as error:
         return ApiError(409, error.message).response()
     except Exception:
-        reference = uuid.uuid4().hex[:8]
+        reference = request_reference()  # the request's id, on all its log records
         log.exception("REST API error (ref %s) on %s", reference, request.url.path)
         return ApiError(500, f"internal error (reference {reference})").response()
 

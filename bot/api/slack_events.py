@@ -6,7 +6,8 @@ act on the unverified body (post to the sender's response_url, message any chann
 bot token. Bolt's verifier is switched off (bot/slack/app.py) so that it cannot log the body of
 a request that fails. A verified body must still have the shape Slack gives it
 (bot/slack/envelope.py) before a listener sees it. Nothing from an exception ever reaches the
-response.
+response. Each request is counted by its surface and outcome, with the time to its answer (the
+ack); its id (bot/api/observed.py) is in every log record it leaves.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.observability.metrics import Metrics
+from bot.observability.slack_requests import UNPARSED, outcome_of, surface_of
 from bot.slack.envelope import as_bolt_reads_it, check_envelope
 from bot.slack.payloads import MalformedPayload
 
@@ -45,30 +48,41 @@ def is_signed_by_slack(secret: bytes, body: bytes, headers: dict[str, str]) -> b
 
 
 class SlackEventsEndpoint:
-    def __init__(self, bolt: AsyncApp, *, signing_secret: str) -> None:
+    def __init__(self, bolt: AsyncApp, *, signing_secret: str, metrics: Metrics) -> None:
         self._bolt = bolt
         self._secret = signing_secret.encode()
+        self._metrics = metrics
 
     async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        surface, outcome, response = await self._answer(request)
+        self._metrics.slack_request(surface, outcome, time.perf_counter() - started)
+        return response
+
+    async def _answer(self, request: Request) -> tuple[str, str, Response]:
+        """The response, with the request's surface and outcome (ok, rejected, error)."""
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
-            return _refusal("body too large", 413)
+            return UNPARSED, "rejected", _refusal("body too large", 413)
         if not is_signed_by_slack(self._secret, body, dict(request.headers)):
-            return _refusal("invalid signature", 401)
+            return UNPARSED, "rejected", _refusal("invalid signature", 401)
         try:
             text = as_bolt_reads_it(body)
             check_envelope(text, request.headers)
         except MalformedPayload as malformed:
             log.info("refused a signed Slack request: %s", malformed.reason)
-            return _refusal(malformed.reason, 400)
+            return UNPARSED, "rejected", _refusal(malformed.reason, 400)
+        bolt_request = AsyncBoltRequest(
+            body=text, query=request.url.query, headers=dict(request.headers)
+        )
+        surface = surface_of(bolt_request.body)
         try:
-            answer = await self._bolt.async_dispatch(
-                AsyncBoltRequest(body=text, query=request.url.query, headers=dict(request.headers))
-            )
-            return to_starlette_response(answer)
+            answer = await self._bolt.async_dispatch(bolt_request)
+            response = to_starlette_response(answer)
+            return surface, outcome_of(response.status_code), response
         except Exception as error:  # a bug: logged for us, never a traceback out
             log.error("could not handle a signed Slack request", exc_info=error)
-            return _refusal("malformed request body", 400)
+            return surface, "error", _refusal("malformed request body", 400)
 
 
 def _refusal(reason: str, status: int) -> Response:

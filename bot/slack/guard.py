@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import DomainError
+from bot.observability.request_id import reference as request_reference
 from bot.slack.payloads import MalformedPayload
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ def error_text(error: Exception) -> str:
     if code in STALE_OR_UNKNOWN:
         log.warning("Slack refused a call: %s", code)
         return f":warning: {STALE_OR_UNKNOWN[code]}"
-    reference = uuid.uuid4().hex[:8]
+    # The request's id: the log records of the whole request carry it too.
+    reference = request_reference()
     log.error("unhandled error (ref %s)", reference, exc_info=error)
     # Not "nothing changed": the use case may have committed before the error (a reply to
     # Slack failed, say); what committed reaches Slack through the projector on its own.

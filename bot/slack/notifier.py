@@ -34,6 +34,8 @@ from bot.core.incidents.events import SeverityEscalated
 from bot.core.incidents.model import Incident, channel_name
 from bot.core.reminders.rules import DueReminder
 from bot.core.runbooks.service import ChecklistView
+from bot.observability.metrics import Metrics
+from bot.observability.slack_api import observed
 from bot.slack.effects import effect_metadata, find_post
 from bot.slack.messages.incidents import (
     announcement_text,
@@ -52,7 +54,9 @@ MAX_NAME_ATTEMPTS = 20
 _NOT_THERE = ("channel_not_found", "not_in_channel", "user_not_in_channel")
 
 
-def make_slack_client(settings: Settings, *, for_effects: bool = False) -> AsyncWebClient:
+def make_slack_client(
+    settings: Settings, *, for_effects: bool = False, metrics: Metrics | None = None
+) -> AsyncWebClient:
     """The Web API client; `for_effects` builds the one the projector performs effects with.
 
     A 5xx or a dropped connection is ambiguous: Slack may have posted the message (or made the
@@ -60,6 +64,9 @@ def make_slack_client(settings: Settings, *, for_effects: bool = False) -> Async
     doubles the effect, so the projector's client leaves it to the projector, which first looks
     for what the step may have done (bot/slack/effects.py) and retries after a backoff. A 429
     is safe to retry here: Slack did nothing.
+
+    With `metrics`, every attempt is counted by method and outcome, and every re-send by reason
+    (also for the clients Bolt makes per request: they copy these handlers).
     """
     handlers: list[AsyncRetryHandler] = [AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
     if not for_effects:
@@ -72,7 +79,7 @@ def make_slack_client(settings: Settings, *, for_effects: bool = False) -> Async
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=15,
-        retry_handlers=handlers,
+        retry_handlers=handlers if metrics is None else observed(handlers, metrics),
     )
 
 

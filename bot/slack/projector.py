@@ -22,7 +22,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from bot.core.events import Event
+from bot.core.incidents.events import IncidentDeclared
 from bot.core.outbox import FAILING_AFTER_ATTEMPTS, Apply, Outbox, OutboxEntry
+from bot.core.postmortem.events import PostmortemCompiled
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +196,7 @@ class Projector:
             await self.outbox.finish(entry)
             self.performed += 1
             performed += 1
+            _log_milestone(entry.event)
         await self.outbox.release(number)
         return performed
 
@@ -218,6 +221,15 @@ class Projector:
             if found:
                 return found
         return ()
+
+
+def _log_milestone(event: Event) -> None:
+    """An incident's milestones, logged once each, when Slack has them: performed here, they
+    were committed before and shown after."""
+    if isinstance(event, IncidentDeclared):
+        log.info("incident #%s declared", event.number)
+    elif isinstance(event, PostmortemCompiled):
+        log.info("incident #%s closed; postmortem posted", event.number)
 
 
 def _superseded(entry: OutboxEntry, later: list[OutboxEntry]) -> bool:
