@@ -77,6 +77,9 @@ async def rehearsal(
                     base_url="http://ai-incident.sandbox",
                 ) as http,
             ):
+                # The start-up drain must be over before the driver takes its baseline of running
+                # tasks, or the first request's effects ride on a task `settle` does not wait for.
+                await runtime.projector.idle()
                 slack = ScriptedSlack(
                     http, signing_secret=SANDBOX_SIGNING_SECRET, emulator=emulator
                 )
