@@ -11,6 +11,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -54,6 +55,9 @@ from bot.slack.projector import Projector
 from storage.engine import create_engine, create_session_factory
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
+if TYPE_CHECKING:
+    from bot.slack.socket_mode import SocketModeRunner
+
 
 @dataclass
 class Runtime:
@@ -70,6 +74,17 @@ class Runtime:
     # What `/readyz` asks besides the database and Slack; a runner appends its own (e.g. the
     # Socket Mode connection: `lambda: None if connected else "Socket Mode not connected"`).
     readiness: list[ReadinessCheck]
+
+    def socket_mode(self, app_token: str, **options: Any) -> SocketModeRunner:
+        """A Socket Mode runner for this app: counted in /metrics, and /readyz unready while its
+        link to Slack is down."""
+        from bot.slack.socket_mode import SocketModeRunner  # only `serve --socket` needs it
+
+        runner = SocketModeRunner(self.bolt, app_token=app_token, metrics=self.metrics, **options)
+        self.readiness.append(
+            lambda: None if runner.connected else "Socket Mode is not connected to Slack"
+        )
+        return runner
 
     async def aclose(self) -> None:
         # Let effects already under way finish their step: cut off mid-call, they would be

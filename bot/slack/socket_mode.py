@@ -17,17 +17,22 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot.observability.metrics import Metrics
+from bot.observability.request_id import request_scope
+from bot.observability.slack_requests import UNPARSED, outcome_of, surface_of
 from bot.slack.envelope import check_envelope
 from bot.slack.payloads import MalformedPayload
 
@@ -52,17 +57,30 @@ class Backoff:
 
 
 class _CheckedHandler(AsyncSocketModeHandler):
-    """Bolt's handler, behind the same shape check POST /slack/events applies."""
+    """Bolt's handler, behind the same shape check POST /slack/events applies, counted and
+    given a request id as a request over HTTP is."""
+
+    metrics: Metrics | None = None
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.perf_counter()
+        with request_scope():
+            surface, outcome = await self._answer(client, req)
+        if self.metrics is not None:
+            self.metrics.slack_request(surface, outcome, time.perf_counter() - started)
+
+    async def _answer(self, client: SocketModeClient, req: SocketModeRequest) -> tuple[str, str]:
         try:
             check_envelope(json.dumps(req.payload), _JSON_HEADERS)
         except MalformedPayload as malformed:
             log.info("refused a Socket Mode envelope: %s", malformed.reason)
             # Acked all the same: Slack would redeliver an event it sees unacked.
             await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
-            return
-        await super().handle(client, req)
+            return UNPARSED, "rejected"
+        surface = surface_of(req.payload)
+        answer = await run_async_bolt_app(self.app, req)
+        await send_async_response(client, req, answer, time.time())
+        return surface, outcome_of(answer.status)
 
 
 class SocketModeRunner:
@@ -78,6 +96,7 @@ class SocketModeRunner:
         backoff: Backoff | None = None,
         check_every: float = 1.0,
         connect_timeout: float = 30.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._bolt = bolt
         self._app_token = app_token
@@ -85,6 +104,7 @@ class SocketModeRunner:
         self._backoff = backoff or Backoff()
         self._check_every = check_every
         self._connect_timeout = connect_timeout
+        self._metrics = metrics
         self._client: SocketModeClient | None = None
         self._supervisor: asyncio.Task[None] | None = None
 
@@ -108,6 +128,7 @@ class SocketModeRunner:
             web_client=self._bolt.client,
             ping_interval=self._ping_interval,
         )
+        handler.metrics = self._metrics
         client = handler.client
         client.default_auto_reconnect_enabled = False
         client.auto_reconnect_enabled = False

@@ -67,9 +67,8 @@ async def socket_rig(tmp_path: Path, open_rig: OpenRig) -> AsyncIterator[SocketR
         slack_app_token=DEFAULT_APP_TOKEN,
     ) as rig:
         await hub.take_down()
-        runner = SocketModeRunner(
-            rig.runtime.bolt,
-            app_token=DEFAULT_APP_TOKEN,
+        runner = rig.runtime.socket_mode(
+            DEFAULT_APP_TOKEN,
             ping_interval=1.0,
             backoff=Backoff(first=0.05, most=0.5),
             check_every=0.05,
@@ -77,9 +76,11 @@ async def socket_rig(tmp_path: Path, open_rig: OpenRig) -> AsyncIterator[SocketR
         async with runner:
             assert not runner.connected
             ready = await rig.http.get("/readyz")  # the HTTP side does not wait for Slack
-            assert ready.status_code == 200
+            assert ready.status_code == 503
+            assert "Socket Mode" in ready.json()["reason"]
             hub.bring_up()
             await until(lambda: runner.connected and hub.connected, "the runner connected")
+            assert (await rig.http.get("/readyz")).status_code == 200
             yield SocketRig(rig=rig, runner=runner, slack=SocketModeSlack(emulator=emulator))
             assert hub.unacked == [], "the app left envelopes unacked"
 
@@ -87,6 +88,9 @@ async def socket_rig(tmp_path: Path, open_rig: OpenRig) -> AsyncIterator[SocketR
 async def test_help_comes_back_in_the_ack(socket_rig: SocketRig) -> None:
     response = await socket_rig.slack.slash("help", user=ALICE, channel=socket_rig.general)
     assert response.status_code == 200
+    scraped = (await socket_rig.rig.http.get("/metrics")).text
+    # Counted as a request over HTTP would be.
+    assert 'ai_incident_slack_requests_total{outcome="ok",surface="command"} 1.0' in scraped
     text = response.json()["text"]
     for sub in SUBCOMMANDS:
         assert f"/ai-incident {sub.usage}" in text
@@ -164,8 +168,10 @@ async def test_probes_answer_while_the_link_is_down_and_the_runner_comes_back(
     await hub.take_down()
     await until(lambda: not runner.connected, "the runner saw the link drop")
 
+    # Alive (no restart wanted) but not ready: Slack cannot deliver to this replica now.
     assert (await http.get("/healthz")).status_code == 200
-    assert (await http.get("/readyz")).status_code == 200
+    ready = await http.get("/readyz")
+    assert ready.status_code == 503 and "Socket Mode" in ready.json()["reason"]
 
     hub.bring_up()
     await until(lambda: runner.connected and hub.connected, "the runner reconnected")
