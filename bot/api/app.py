@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 def create_http_app(
     settings: Settings, deps: Deps, bolt: AsyncApp, *, engine: AsyncEngine, projector: Projector
 ) -> Starlette:
+    secret = settings.slack_signing_secret
     slack_events = SlackEventsEndpoint(
-        bolt, signing_secret=settings.slack_signing_secret.get_secret_value()
+        bolt, signing_secret=secret.get_secret_value() if secret else None
     )
 
     async def healthz(request: Request) -> JSONResponse:

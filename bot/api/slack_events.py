@@ -45,11 +45,14 @@ def is_signed_by_slack(secret: bytes, body: bytes, headers: dict[str, str]) -> b
 
 
 class SlackEventsEndpoint:
-    def __init__(self, bolt: AsyncApp, *, signing_secret: str) -> None:
+    def __init__(self, bolt: AsyncApp, *, signing_secret: str | None) -> None:
         self._bolt = bolt
-        self._secret = signing_secret.encode()
+        # None in Socket Mode: without a secret no request can be proven to come from Slack.
+        self._secret = signing_secret.encode() if signing_secret else None
 
     async def handle(self, request: Request) -> Response:
+        if self._secret is None:
+            return _refusal("Slack events come over Socket Mode here", 404)
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return _refusal("body too large", 413)
