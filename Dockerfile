@@ -6,8 +6,14 @@
 #     -e SLACK_BOT_TOKEN=... -e SLACK_SIGNING_SECRET=... ai-incident
 # Settings come from the environment (see the README); none is baked into the image.
 
+# The base image is pinned by digest so that a rebuild gets the same Python and Debian: a tag
+# moves with every upstream patch. Both stages use the same one. To update, pull the tag, read the
+# new digest (`docker buildx imagetools inspect python:3.11-slim`), and replace it in both FROMs.
+# (The digest was taken from public Dockerfiles pinning this tag, not resolved here: no registry
+# access where it was written; `docker pull` it once to confirm before a release.)
+
 # ---- builder: install the app and its dependencies into a self-contained venv ----------------
-FROM python:3.11-slim AS builder
+FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7 AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -27,7 +33,7 @@ COPY runbooks ./runbooks
 RUN pip install ".[postgres]"
 
 # ---- runtime: the venv, a non-root user and a data volume -----------------------------------
-FROM python:3.11-slim AS runtime
+FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7 AS runtime
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -56,11 +62,13 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4)"]
 
-# Migrations run before every start, so a single container (SQLite on /data, or one replica on
-# PostgreSQL) comes up with the schema it needs and `db upgrade` is a no-op when nothing changed.
-# With several replicas on PostgreSQL, run `ai-incident db upgrade` once as a release step and
-# start the replicas without it:
-#   docker run --entrypoint ai-incident IMAGE serve --host 0.0.0.0 --port 3000
+# AI_INCIDENT_MIGRATE_ON_START=1 (the default) runs `ai-incident db upgrade` before serving, so a
+# single container comes up with the schema it needs. It is safe with several replicas too: on
+# PostgreSQL the migration holds an advisory lock, so replicas starting together wait for one
+# another and all but the first find nothing to do. Set it to 0 where migrations are a release
+# step of their own (a Kubernetes Job, `docker run ... IMAGE ai-incident db upgrade`), so that a
+# replica never changes the schema on its own.
 # `exec` hands PID 1 to the server, so `docker stop` (SIGTERM) reaches it directly.
-ENTRYPOINT ["/bin/sh", "-c", "ai-incident db upgrade && exec \"$@\"", "--"]
+ENV AI_INCIDENT_MIGRATE_ON_START=1
+ENTRYPOINT ["/bin/sh", "-c", "if [ \"$AI_INCIDENT_MIGRATE_ON_START\" = 1 ]; then ai-incident db upgrade || exit; fi; exec \"$@\"", "--"]
 CMD ["ai-incident", "serve", "--host", "0.0.0.0", "--port", "3000"]

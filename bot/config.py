@@ -1,12 +1,16 @@
-"""Settings, read from the environment (and a `.env` file when present).
+"""Settings, read from the environment (and a `.env` file in the working directory).
 
-A missing or malformed setting stops start-up with one line that names the variable; secrets
-are `SecretStr` so they never print, not even in that line.
+Every command reads the same Settings, so a `.env` that configures `serve` configures `db upgrade`
+and `postmortem` too. Nothing is required at parse time that not every command needs: the Slack
+tokens are optional here, and each command demands the ones it uses (`Settings.require`). A
+missing or malformed setting stops start-up with one line that names the variable; secrets are
+`SecretStr` so they never print, not even in that line.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,15 +23,34 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line naming it."""
 
 
-class Settings(BaseSettings):
+class _FromEnvironment(BaseSettings):
+    # `.env` is looked up in the working directory when the settings are read, for every command.
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    slack_bot_token: SecretStr = Field(validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr = Field(validation_alias="SLACK_SIGNING_SECRET")
+    @classmethod
+    def env_name(cls, field_name: str) -> str:
+        """The variable a field is read from (`slack_bot_token` -> SLACK_BOT_TOKEN)."""
+        alias = cls.model_fields[field_name].validation_alias
+        if isinstance(alias, str):
+            return alias
+        if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+            return alias.choices[0]
+        return field_name.upper()
+
+
+class Settings(_FromEnvironment):
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, validation_alias="SLACK_API_URL")
+    # As the user spells it (postgres://, sqlite:///...): storage.engine.async_url is the one
+    # normalisation, applied by everything that connects; the command line checks it at start.
+    # It is not checked here because the Slack edge imports these settings and must not import
+    # storage (import-linter).
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL, validation_alias="AI_INCIDENT_DATABASE_URL"
     )
@@ -81,10 +104,20 @@ class Settings(BaseSettings):
         default=72, gt=0, validation_alias="AI_INCIDENT_REMIND_POSTMORTEM_HOURS"
     )
 
+    def require(self, *field_names: str, purpose: str) -> None:
+        """SettingsError naming the first of `field_names` that is not set, and what needs it:
+        each command demands the settings it uses, in one line at its start."""
+        for field_name in field_names:
+            if getattr(self, field_name) is None:
+                raise SettingsError(
+                    f"setting {self.env_name(field_name)} is missing: {purpose} needs it "
+                    "(set it in the environment or in .env)"
+                )
+
     @field_validator("slack_bot_token")
     @classmethod
-    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith("xoxb-"):
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
         return value
 
@@ -101,13 +134,6 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
-
-    @field_validator("database_url")
-    @classmethod
-    def _database_url_shape(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
-        return value
 
     @field_validator("channel_prefix")
     @classmethod
@@ -165,13 +191,9 @@ class Settings(BaseSettings):
 DEFAULT_LANGFUSE_HOST = "https://cloud.langfuse.com"
 
 
-class LangfuseSettings(BaseSettings):
-    """Where `ai-incident cases push` sends cases: a Langfuse project's public API. Read apart
-    from Settings so that pushing needs no Slack token."""
-
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+class LangfuseSettings(_FromEnvironment):
+    """Where `ai-incident cases push` sends cases: a Langfuse project's public API. A section
+    of its own, read the same way as Settings, because only that command needs its keys."""
 
     host: str = Field(default=DEFAULT_LANGFUSE_HOST, validation_alias="AI_INCIDENT_LANGFUSE_HOST")
     public_key: SecretStr = Field(validation_alias="AI_INCIDENT_LANGFUSE_PUBLIC_KEY")
@@ -189,37 +211,24 @@ class LangfuseSettings(BaseSettings):
 
 def load_langfuse_settings(**overrides: object) -> LangfuseSettings:
     """The Langfuse settings; SettingsError with one line naming the first bad variable."""
-    try:
-        return LangfuseSettings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = str(first["loc"][0]) if first["loc"] else ""
-        field = LangfuseSettings.model_fields.get(loc)
-        name = field.validation_alias if field and isinstance(field.validation_alias, str) else loc
-        if first["type"] == "missing":
-            raise SettingsError(f"setting {name} is missing") from None
-        raise SettingsError(f"setting {name} is malformed: {first['msg']}") from None
-
-
-def _env_name(field_name: str) -> str:
-    field = Settings.model_fields[field_name]
-    alias = field.validation_alias
-    if isinstance(alias, str):
-        return alias
-    if isinstance(alias, AliasChoices):
-        first = alias.choices[0]
-        return first if isinstance(first, str) else field_name
-    return field_name.upper()
+    return _load(LangfuseSettings, overrides)
 
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings; raise SettingsError with one line naming the first bad variable."""
+    return _load(Settings, overrides)
+
+
+SettingsT = TypeVar("SettingsT", bound=_FromEnvironment)
+
+
+def _load(section: type[SettingsT], overrides: dict[str, object]) -> SettingsT:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return section(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = first["loc"][0] if first["loc"] else ""
-        name = _env_name(str(loc)) if str(loc) in Settings.model_fields else str(loc)
+        loc = str(first["loc"][0]) if first["loc"] else ""
+        name = section.env_name(loc) if loc in section.model_fields else loc
         if first["type"] == "missing":
             raise SettingsError(f"setting {name} is missing") from None
         # The input value is deliberately left out: it may be a secret.

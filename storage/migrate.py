@@ -9,17 +9,42 @@ package's folder, found wherever the package is installed.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from storage.engine import create_engine
+from storage.engine import connected, create_engine, sqlite_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Replicas that start together each run `db upgrade`; on PostgreSQL the first takes this
+# transaction-scoped advisory lock and migrates, the others wait for its commit and then find
+# nothing to do. Any fixed 64-bit number works, as long as every version uses the same one.
+MIGRATION_LOCK_KEY = 0x61692D696E63  # "ai-inc"
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    """Where the database was before `upgrade` and where it is now."""
+
+    before: frozenset[str]
+    after: frozenset[str]
+
+    @property
+    def migrated(self) -> bool:
+        return self.before != self.after
+
+    def describe(self) -> str:
+        if not self.migrated:
+            return f"database is up to date (at {_describe(set(self.after))})"
+        before, after = _describe(set(self.before)), _describe(set(self.after))
+        return f"migrated the database from {before} to {after}"
 
 
 class SchemaError(Exception):
@@ -29,10 +54,16 @@ class SchemaError(Exception):
 class SchemaBehind(SchemaError):
     """The database is empty or at an older revision; `ai-incident db upgrade` fixes it."""
 
-    def __init__(self, current: set[str], needed: set[str]) -> None:
+    def __init__(
+        self, current: set[str], needed: set[str], *, missing_file: Path | None = None
+    ) -> None:
+        where = (
+            f"database file {missing_file} does not exist"
+            if missing_file is not None
+            else f"database schema is at {_describe(current)}"
+        )
         super().__init__(
-            f"database schema is at {_describe(current)}, this version needs "
-            f"{_describe(needed)}: run `ai-incident db upgrade`"
+            f"{where}, this version needs {_describe(needed)}: run `ai-incident db upgrade`"
         )
         self.current = current
         self.needed = needed
@@ -64,36 +95,43 @@ def head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-async def upgrade(url: str) -> None:
-    """Migrate the database at `url` to the newest schema, in one transaction."""
+async def upgrade(url: str) -> UpgradeResult:
+    """Migrate the database at `url` to the newest schema, in one transaction.
+
+    Raises DatabaseUnavailable (one line) when the database cannot be reached."""
     config = alembic_config(url)
     engine = create_engine(url)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_upgrade_on, config)
+        async with connected(engine) as connection, connection.begin():
+            return await connection.run_sync(_upgrade_on, config)
     finally:
         await engine.dispose()
 
 
-def upgrade_sync(url: str) -> None:
+def upgrade_sync(url: str) -> UpgradeResult:
     """`upgrade` for callers without an event loop (the command line)."""
-    asyncio.run(upgrade(url))
+    return asyncio.run(upgrade(url))
 
 
 async def current_revisions(url: str) -> set[str]:
     """The revisions the database is at; empty when it was never migrated."""
     engine = create_engine(url)
     try:
-        async with engine.connect() as connection:
+        async with connected(engine) as connection:
             return await connection.run_sync(_current_on)
     finally:
         await engine.dispose()
 
 
 async def check_schema_current(url: str) -> None:
-    """Raise SchemaBehind (or SchemaAhead) unless the database is exactly at head."""
-    current = await current_revisions(url)
+    """Raise SchemaBehind (or SchemaAhead) unless the database is exactly at head.
+
+    A SQLite file that does not exist is behind, and is not created by looking at it."""
     needed = head_revisions()
+    file = sqlite_file(url)
+    if file is not None and not file.exists():
+        raise SchemaBehind(set(), needed, missing_file=file)
+    current = await current_revisions(url)
     if current == needed:
         return
     known = {
@@ -105,9 +143,14 @@ async def check_schema_current(url: str) -> None:
     raise SchemaBehind(current, needed)
 
 
-def _upgrade_on(connection: Connection, config: Config) -> None:
+def _upgrade_on(connection: Connection, config: Config) -> UpgradeResult:
+    if connection.dialect.name == "postgresql":
+        # Released at commit; read the revision only once it is held.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    before = frozenset(_current_on(connection))
     config.attributes["connection"] = connection
     command.upgrade(config, "heads")
+    return UpgradeResult(before=before, after=frozenset(_current_on(connection)))
 
 
 def _current_on(connection: Connection) -> set[str]:

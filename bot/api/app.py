@@ -43,8 +43,9 @@ def create_http_app(
 ) -> Starlette:
     """`readiness` is read at each probe: a list the caller appends to later (the Socket Mode
     runner's "connected") counts too."""
+    secret = settings.slack_signing_secret
     slack_events = SlackEventsEndpoint(
-        bolt, signing_secret=settings.slack_signing_secret.get_secret_value(), metrics=metrics
+        bolt, signing_secret=secret.get_secret_value() if secret else None, metrics=metrics
     )
     database = DatabaseReadiness(engine)
     slack = SlackReadiness(deps.slack)

@@ -48,9 +48,10 @@ def is_signed_by_slack(secret: bytes, body: bytes, headers: dict[str, str]) -> b
 
 
 class SlackEventsEndpoint:
-    def __init__(self, bolt: AsyncApp, *, signing_secret: str, metrics: Metrics) -> None:
+    def __init__(self, bolt: AsyncApp, *, signing_secret: str | None, metrics: Metrics) -> None:
         self._bolt = bolt
-        self._secret = signing_secret.encode()
+        # None in Socket Mode: without a secret no request can be proven to come from Slack.
+        self._secret = signing_secret.encode() if signing_secret else None
         self._metrics = metrics
 
     async def handle(self, request: Request) -> Response:
@@ -61,6 +62,8 @@ class SlackEventsEndpoint:
 
     async def _answer(self, request: Request) -> tuple[str, str, Response]:
         """The response, with the request's surface and outcome (ok, rejected, error)."""
+        if self._secret is None:
+            return UNPARSED, "rejected", _refusal("Slack events come over Socket Mode here", 404)
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return UNPARSED, "rejected", _refusal("body too large", 413)

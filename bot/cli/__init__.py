@@ -1,20 +1,28 @@
-"""`ai-incident ...`: serve, demo, db upgrade (and more as features land).
+"""`ai-incident ...`: serve, demo, db upgrade, runbooks check, postmortem, cases.
 
-Every failure a user can fix ends in one line on stderr and a non-zero exit, never a traceback.
+Every command reads the one Settings (environment and `.env`) and demands what it needs.
+Every failure a user can fix ends in one line on stderr and a non-zero exit, never a traceback,
+and before the command has changed anything.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli.failures import EXIT_FAILED, StartupError
 from bot.config import Settings, SettingsError, load_settings
+from storage.engine import (
+    DATABASE_URL_SETTING,
+    DatabaseUnavailable,
+    UnsupportedDatabaseUrl,
+    async_url,
+)
+from storage.migrate import SchemaError
 
-EXIT_USAGE = 2
+EXIT_USAGE = EXIT_FAILED
 
 
 def _fail(message: str) -> int:
@@ -79,59 +87,66 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     if args.command == "demo":
+        # The demo brings its own settings (the sandbox's); the user's .env plays no part.
+        configure_logging(None)
         from bot.demo.story import run_demo
 
         return run_demo(args.out)
+    try:
+        settings = load_settings()
+        _check_database_url(settings)
+        configure_logging(settings)
+        return _run(args, settings)
+    except (SettingsError, SchemaError, DatabaseUnavailable, StartupError) as exc:
+        return _fail(str(exc))
+
+
+def _check_database_url(settings: Settings) -> None:
+    try:
+        async_url(settings.database_url)
+    except UnsupportedDatabaseUrl as error:
+        raise SettingsError(f"setting {DATABASE_URL_SETTING} is malformed: {error}") from None
+
+
+def configure_logging(settings: Settings | None) -> None:
+    """The one place the command line sets up logging (None is the demo, which has no
+    settings of its own and logs at INFO as text)."""
+    from bot.observability.logging import configure_logging as configure
+
+    if settings is None:
+        configure()
+    else:
+        configure(settings.log_level, settings.log_format)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        from bot.cli.serve import serve
+
+        return serve(settings, socket=args.socket, host=args.host, port=args.port)
+    if args.command == "db":
+        from bot.cli.db import db_upgrade
+
+        return db_upgrade(settings)
+    if args.command == "runbooks":
+        return _check_runbooks(args.dir or settings.runbooks_dir)
     if args.command == "postmortem":
         from bot.cli.postmortem import run_postmortem
 
-        return run_postmortem(args.number, fmt=args.format)
+        return run_postmortem(args.number, fmt=args.format, settings=settings)
     if args.command == "cases":
         from bot.cli.cases import run_export, run_push
 
         if args.cases_command == "push":
-            return run_push(args.number, dataset=args.dataset)
-        return run_export(args.number, fmt=args.format, out=args.out)
-    try:
-        if args.command == "db":
-            return _db_upgrade()
-        if args.command == "runbooks":
-            return _check_runbooks(args.dir)
-        if args.command == "serve":
-            return _serve(load_settings(), socket=args.socket, host=args.host, port=args.port)
-    except SettingsError as exc:
-        return _fail(str(exc))
+            return run_push(args.number, dataset=args.dataset, settings=settings)
+        return run_export(args.number, fmt=args.format, out=args.out, settings=settings)
     return EXIT_USAGE
 
 
-def _database_url() -> str:
-    """`db upgrade` needs only the database, not the Slack tokens."""
-    import os
-
-    from bot.config import DEFAULT_DATABASE_URL
-
-    return os.environ.get("AI_INCIDENT_DATABASE_URL", DEFAULT_DATABASE_URL)
-
-
-def _db_upgrade() -> int:
-    from storage.migrate import upgrade
-
-    asyncio.run(upgrade(_database_url()))
-    print("database is up to date")
-    return 0
-
-
 def _check_runbooks(directory: Path | None) -> int:
-    import os
-
     from bot.core.runbooks.loader import check_runbooks, format_problems
 
-    if directory is None and os.environ.get("AI_INCIDENT_RUNBOOKS_DIR"):
-        directory = Path(os.environ["AI_INCIDENT_RUNBOOKS_DIR"])
     if directory is not None and not directory.is_dir():
         return _fail(f"{directory} is not a directory")
     problems = check_runbooks(directory)
@@ -140,50 +155,6 @@ def _check_runbooks(directory: Path | None) -> int:
         return 1
     print("runbooks are valid")
     return 0
-
-
-def _serve(settings: Settings, *, socket: bool, host: str, port: int) -> int:
-    from bot.core.runbooks.loader import check_runbooks, format_problems
-    from storage.migrate import SchemaError, check_schema_current
-
-    problems = check_runbooks(settings.runbooks_dir)
-    if problems:
-        print(format_problems(problems), file=sys.stderr)
-        return _fail("refusing to start with invalid runbooks (see above)")
-    try:
-        asyncio.run(check_schema_current(settings.database_url))
-    except SchemaError as exc:
-        return _fail(str(exc))
-    if socket and settings.slack_app_token is None:
-        return _fail("setting SLACK_APP_TOKEN is missing (Socket Mode needs an xapp- token)")
-    asyncio.run(_run_server(settings, socket=socket, host=host, port=port))
-    return 0
-
-
-async def _run_server(settings: Settings, *, socket: bool, host: str, port: int) -> None:
-    import uvicorn
-
-    from bot.runtime import build_runtime
-
-    runtime = build_runtime(settings)
-    server = uvicorn.Server(uvicorn.Config(runtime.http, host=host, port=port, log_level="info"))
-    try:
-        if socket:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-            assert settings.slack_app_token is not None
-            handler = AsyncSocketModeHandler(
-                runtime.bolt, settings.slack_app_token.get_secret_value()
-            )
-            await handler.connect_async()  # type: ignore[no-untyped-call]
-            try:
-                await server.serve()  # the REST API and probes still listen on the port
-            finally:
-                await handler.close_async()  # type: ignore[no-untyped-call]
-        else:
-            await server.serve()
-    finally:
-        await runtime.aclose()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ keyed by the case's id: pushing again creates nothing new.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,12 +22,12 @@ from typing import TextIO, TypeVar
 import httpx
 
 from bot.cases_langfuse import DATASET_NAME_MAX, LangfuseDatasets, LangfuseError
-from bot.cli.postmortem import EXIT_FAILED
-from bot.config import DEFAULT_DATABASE_URL, SettingsError, load_langfuse_settings
+from bot.cli.failures import EXIT_FAILED
+from bot.config import Settings, SettingsError, load_langfuse_settings
 from bot.core.cases.model import RegressionCase
 from bot.core.cases.service import CaseService, ExportFormat
 from bot.core.errors import DomainError
-from storage.engine import create_engine, create_session_factory
+from storage.engine import DatabaseUnavailable, create_engine, create_session_factory
 from storage.migrate import SchemaError, check_schema_current
 from storage.unit_of_work import SqlUnitOfWorkFactory
 
@@ -37,10 +36,6 @@ T = TypeVar("T")
 
 def _note(message: str) -> None:
     print(f"ai-incident: {message}", file=sys.stderr)
-
-
-def database_url() -> str:
-    return os.environ.get("AI_INCIDENT_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
 async def with_cases(url: str, work: Callable[[CaseService], Awaitable[T]]) -> T:
@@ -53,7 +48,7 @@ async def with_cases(url: str, work: Callable[[CaseService], Awaitable[T]]) -> T
         await engine.dispose()
 
 
-def run_export(number: int, *, fmt: str, out: Path | None) -> int:
+def run_export(number: int, *, fmt: str, out: Path | None, settings: Settings) -> int:
     # The file is opened before anything is marked exported (a path that cannot be written
     # must not leave the cases counted as in the eval set), and beside FILE so that a failed
     # export leaves an earlier FILE as it was.
@@ -71,8 +66,8 @@ def run_export(number: int, *, fmt: str, out: Path | None) -> int:
 
     try:
         try:
-            text, count = asyncio.run(with_cases(database_url(), export))
-        except (SchemaError, DomainError) as error:
+            text, count = asyncio.run(with_cases(settings.database_url, export))
+        except (SchemaError, DomainError, DatabaseUnavailable) as error:
             _note(error.message if isinstance(error, DomainError) else str(error))
             if partial is not None:
                 target.close()
@@ -93,21 +88,25 @@ def run_export(number: int, *, fmt: str, out: Path | None) -> int:
 
 
 def run_push(
-    number: int, *, dataset: str, transport: httpx.AsyncBaseTransport | None = None
+    number: int,
+    *,
+    dataset: str,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
     name = dataset.strip()
     if not name or len(name) > DATASET_NAME_MAX or not name.isprintable():
         _note(f"--dataset must be a name of 1 to {DATASET_NAME_MAX} printable characters")
         return EXIT_FAILED
     try:
-        settings = load_langfuse_settings()
+        langfuse_settings = load_langfuse_settings()
     except SettingsError as error:
         _note(str(error))
         return EXIT_FAILED
     langfuse = LangfuseDatasets(
-        host=settings.host,
-        public_key=settings.public_key,
-        secret_key=settings.secret_key,
+        host=langfuse_settings.host,
+        public_key=langfuse_settings.public_key,
+        secret_key=langfuse_settings.secret_key,
         transport=transport,
     )
 
@@ -120,7 +119,7 @@ def run_push(
         return found
 
     try:
-        pushed = asyncio.run(with_cases(database_url(), push))
+        pushed = asyncio.run(with_cases(settings.database_url, push))
     except (SchemaError, DomainError, LangfuseError) as error:
         _note(error.message if isinstance(error, DomainError) else str(error))
         return EXIT_FAILED
@@ -129,6 +128,6 @@ def run_push(
     else:
         _note(
             f"pushed {len(pushed)} regression case(s) of incident #{number} to the Langfuse "
-            f"dataset {name!r} at {settings.host}"
+            f"dataset {name!r} at {langfuse_settings.host}"
         )
     return 0

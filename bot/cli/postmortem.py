@@ -4,7 +4,8 @@ A closed incident's postmortem is the one stored at close; an open incident's is
 compiled now from what is recorded (nothing is stored). Which of the two it is goes to stderr,
 so stdout stays the document alone and can be redirected to a file. Only the database is
 needed (AI_INCIDENT_DATABASE_URL), and AI_INCIDENT_RUNBOOKS_DIR for a team's template: no Slack
-token, so names print as Slack user ids in a draft.
+token, so names print as Slack user ids in a draft. A database that cannot be reached propagates
+(storage.engine.DatabaseUnavailable) and main() prints it as one line.
 """
 
 from __future__ import annotations
@@ -12,18 +13,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 
-from bot.config import DEFAULT_DATABASE_URL
+from bot.cli.failures import EXIT_FAILED
+from bot.config import Settings
 from bot.core.errors import DomainError
 from bot.core.postmortem.reader import PostmortemDocument, PostmortemReader
 from storage.engine import create_engine, create_session_factory
 from storage.migrate import SchemaError, check_schema_current
 from storage.unit_of_work import SqlUnitOfWorkFactory
-
-EXIT_FAILED = 2
 
 
 def incident_number(text: str) -> int:
@@ -68,12 +67,11 @@ async def _document(
         await engine.dispose()
 
 
-def run_postmortem(number: int, *, fmt: str = "md") -> int:
-    database_url = os.environ.get("AI_INCIDENT_DATABASE_URL", DEFAULT_DATABASE_URL)
-    runbooks = os.environ.get("AI_INCIDENT_RUNBOOKS_DIR")
-    template_dir = Path(runbooks) / "templates" if runbooks else None
+def run_postmortem(number: int, *, fmt: str, settings: Settings) -> int:
+    runbooks = settings.runbooks_dir
+    template_dir = runbooks / "templates" if runbooks else None
     try:
-        document = asyncio.run(_document(number, database_url, template_dir))
+        document = asyncio.run(_document(number, settings.database_url, template_dir))
     except (SchemaError, DomainError) as error:
         _note(error.message if isinstance(error, DomainError) else str(error))
         return EXIT_FAILED

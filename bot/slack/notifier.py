@@ -76,7 +76,7 @@ def make_slack_client(
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
     return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
         base_url=settings.slack_api_url,
         timeout=15,
         retry_handlers=handlers if metrics is None else observed(handlers, metrics),

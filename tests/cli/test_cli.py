@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from storage.migrate import head_revisions
 
 
 @pytest.fixture
@@ -28,7 +29,10 @@ def test_serve_without_a_required_setting_says_which_in_one_line(
     env.delenv("SLACK_SIGNING_SECRET")
     assert main(["serve"]) == 2
     err = capsys.readouterr().err
-    assert err == "ai-incident: setting SLACK_SIGNING_SECRET is missing\n"
+    assert err == (
+        "ai-incident: setting SLACK_SIGNING_SECRET is missing: serve (HTTP mode) needs it "
+        "(set it in the environment or in .env)\n"
+    )
 
 
 def test_serve_refuses_a_database_that_is_behind_and_names_the_command(
@@ -45,16 +49,33 @@ def test_socket_mode_needs_an_app_token(
 ) -> None:
     assert main(["db", "upgrade"]) == 0
     assert main(["serve", "--socket"]) == 2
-    assert "SLACK_APP_TOKEN" in capsys.readouterr().err
+    assert "SLACK_APP_TOKEN is missing: serve --socket needs it" in capsys.readouterr().err
+
+
+def test_socket_mode_does_not_ask_for_the_signing_secret(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.delenv("SLACK_SIGNING_SECRET")
+    env.setenv("SLACK_APP_TOKEN", "xapp-1-cli-test-secret")
+    # It gets past the settings to the next check, the database (never migrated here).
+    assert main(["serve", "--socket"]) == 2
+    err = capsys.readouterr().err
+    assert "SIGNING_SECRET" not in err
+    assert "run `ai-incident db upgrade`" in err
 
 
 def test_db_upgrade_is_idempotent_and_needs_no_slack_settings(
     env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env.delenv("SLACK_BOT_TOKEN")
+    env.delenv("SLACK_SIGNING_SECRET")
+    heads = ", ".join(sorted(head_revisions()))
     assert main(["db", "upgrade"]) == 0
+    assert capsys.readouterr().out == (
+        f"migrated the database from no revision (an empty database) to {heads}\n"
+    )
     assert main(["db", "upgrade"]) == 0
-    assert "up to date" in capsys.readouterr().out
+    assert capsys.readouterr().out == f"database is up to date (at {heads})\n"
 
 
 BROKEN_RUNBOOK = """\

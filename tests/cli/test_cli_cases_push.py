@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from bot.cli import main
 from bot.cli.cases import run_push
-from bot.config import load_langfuse_settings
+from bot.config import load_langfuse_settings, load_settings
 from storage.migrate import upgrade_sync
 from tests.cli.test_cli_cases import CASES, _seed, fresh_database, stored
 
@@ -94,10 +94,20 @@ def to(fake: FakeLangfuse) -> httpx.AsyncBaseTransport:
 def test_a_push_upserts_one_item_per_case_and_a_re_push_creates_nothing(
     seeded: str, langfuse: FakeLangfuse, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_push(1, dataset="legal-rag-regressions", transport=to(langfuse)) == 0
+    assert (
+        run_push(
+            1, dataset="legal-rag-regressions", settings=load_settings(), transport=to(langfuse)
+        )
+        == 0
+    )
     first = {key: dict(item) for key, item in langfuse.items.items()}
     pushed = stored(seeded)
-    assert run_push(1, dataset="legal-rag-regressions", transport=to(langfuse)) == 0
+    assert (
+        run_push(
+            1, dataset="legal-rag-regressions", settings=load_settings(), transport=to(langfuse)
+        )
+        == 0
+    )
 
     assert list(langfuse.datasets) == ["legal-rag-regressions"]
     assert list(langfuse.items) == [case.key for case in pushed]
@@ -124,7 +134,12 @@ def test_wrong_keys_are_one_line_mark_nothing_and_never_print_the_secret(
     monkeypatch.setenv("AI_INCIDENT_LANGFUSE_SECRET_KEY", "sk-lf-wrong-secret")
     caplog.set_level(logging.DEBUG)
 
-    assert run_push(1, dataset="legal-rag-regressions", transport=to(langfuse)) == 2
+    assert (
+        run_push(
+            1, dataset="legal-rag-regressions", settings=load_settings(), transport=to(langfuse)
+        )
+        == 2
+    )
 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Langfuse refused the keys (HTTP 401)" in err
@@ -139,7 +154,12 @@ def test_a_failure_half_way_marks_nothing(seeded: str, langfuse: FakeLangfuse) -
     first_key = stored(seeded)[0].key
     langfuse.items[first_key] = {"id": first_key, "datasetName": "other"}
 
-    assert run_push(1, dataset="legal-rag-regressions", transport=to(langfuse)) == 2
+    assert (
+        run_push(
+            1, dataset="legal-rag-regressions", settings=load_settings(), transport=to(langfuse)
+        )
+        == 2
+    )
 
     assert all(c.pushed_at is None for c in stored(seeded))
 
@@ -150,7 +170,10 @@ def test_unreachable_or_unconfigured_langfuse_is_one_line(
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    assert run_push(1, dataset="d", transport=httpx.MockTransport(refuse)) == 2
+    assert (
+        run_push(1, dataset="d", settings=load_settings(), transport=httpx.MockTransport(refuse))
+        == 2
+    )
     assert capsys.readouterr().err == (
         "ai-incident: cannot reach Langfuse at https://langfuse.test: ConnectError\n"
     )
@@ -167,7 +190,7 @@ def test_unreachable_or_unconfigured_langfuse_is_one_line(
 def test_nothing_to_push_says_so(
     seeded: str, langfuse: FakeLangfuse, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_push(2, dataset="d", transport=to(langfuse)) == 0
+    assert run_push(2, dataset="d", settings=load_settings(), transport=to(langfuse)) == 0
 
     assert langfuse.requests == []
     assert "incident #2 has no regression cases yet: nothing was pushed" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from storage.engine import create_engine
+from storage.engine import create_engine, sqlite_file
 from storage.migrate import (
     SchemaAhead,
     SchemaBehind,
@@ -44,6 +44,9 @@ async def test_upgrading_an_up_to_date_database_changes_nothing(migrated_url: st
 
 
 async def test_empty_database_message_says_what_to_do(database_url: str) -> None:
+    file = sqlite_file(database_url)
+    if file is not None:
+        file.touch()  # SQLite: an existing, empty database (a missing file is the next test)
     with pytest.raises(SchemaBehind) as raised:
         await check_schema_current(database_url)
     needed = ", ".join(sorted(head_revisions()))
@@ -51,6 +54,18 @@ async def test_empty_database_message_says_what_to_do(database_url: str) -> None
         f"database schema is at no revision (an empty database), this version needs {needed}: "
         "run `ai-incident db upgrade`"
     )
+
+
+async def test_a_missing_sqlite_file_is_behind_and_is_not_created(tmp_path: Path) -> None:
+    file = tmp_path / "absent.db"
+    with pytest.raises(SchemaBehind) as raised:
+        await check_schema_current(f"sqlite:///{file}")
+    assert str(raised.value).startswith(f"database file {file} does not exist")
+    assert not _has_files(tmp_path)
+
+
+def _has_files(folder: Path) -> bool:
+    return any(folder.iterdir())
 
 
 async def test_database_from_a_newer_version_is_not_mistaken_for_current(

@@ -1,0 +1,104 @@
+"""A `.env` file in the working directory, and nothing in the environment, configures every
+command: the fix `serve` prints ("run `ai-incident db upgrade`") works with the same file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.cli import main
+from tests.cli.conftest import Slack
+from tests.cli.test_cli_postmortem import _seed
+
+START_DEADLINE_SECONDS = 60
+
+
+def write_dotenv(folder: Path, settings: dict[str, str]) -> None:
+    (folder / ".env").write_text("".join(f"{name}={value}\n" for name, value in settings.items()))
+
+
+def test_db_upgrade_reads_the_database_from_dotenv(
+    bare: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A plain sqlite:/// URL, as the user would write it: the same normalisation as serve.
+    write_dotenv(tmp_path, {"AI_INCIDENT_DATABASE_URL": f"sqlite:///{tmp_path / 'from-env.db'}"})
+
+    assert main(["db", "upgrade"]) == 0
+
+    assert "migrated the database" in capsys.readouterr().out
+    assert sorted(path.name for path in tmp_path.glob("*.db")) == ["from-env.db"]
+
+
+def test_postmortem_reads_the_database_from_dotenv(
+    bare: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "incidents.db"
+    write_dotenv(tmp_path, {"AI_INCIDENT_DATABASE_URL": f"sqlite:///{database}"})
+    assert main(["db", "upgrade"]) == 0
+    asyncio.run(_seed(f"sqlite+aiosqlite:///{database}"))
+    capsys.readouterr()
+
+    assert main(["postmortem", "1"]) == 0
+
+    assert capsys.readouterr().out.startswith("# Incident #1: Judge scores jumped overnight")
+
+
+def _free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return int(probe.getsockname()[1])
+
+
+def test_serve_starts_from_dotenv_alone(
+    bare: pytest.MonkeyPatch, tmp_path: Path, slack: Slack
+) -> None:
+    database = tmp_path / "bot.db"
+    write_dotenv(
+        tmp_path, {**slack.settings(), "AI_INCIDENT_DATABASE_URL": f"sqlite:///{database}"}
+    )
+    assert main(["db", "upgrade"]) == 0
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AI_INCIDENT_"))}
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = _wait_until_ready(server, f"http://127.0.0.1:{port}/readyz")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+
+    assert ready == {"status": "ready"}, err
+    # uvicorn shuts down cleanly, then exits by the signal it caught.
+    assert server.returncode in (0, -signal.SIGTERM), err
+    assert "Application shutdown complete" in err
+    # The token from .env is the one the sandbox issued: any other gets invalid_auth at start.
+    assert slack.methods_called()[0] == "auth.test"
+    assert all(call.ok for call in slack.emulator.calls if call.method == "auth.test")
+
+
+def _wait_until_ready(server: subprocess.Popen[str], url: str) -> object:
+    """The /readyz answer once the server answers; fails if the process exits first."""
+    deadline = time.monotonic() + START_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"serve exited with {server.returncode}: {server.communicate()[1]}")
+        try:
+            return httpx.get(url, timeout=2).json()
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail("serve did not answer /readyz")
