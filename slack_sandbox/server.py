@@ -12,14 +12,25 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from slack_sandbox.emulator import SlackEmulator
 
 START_TIMEOUT_SECONDS = 10.0
 STOP_TIMEOUT_SECONDS = 5.0
+
+
+class _WithoutAccessLines(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+    """uvicorn decides per connection whether to write access lines, from whether the shared
+    `uvicorn.access` logger has handlers: in a process whose app logs its own requests (a test
+    of `serve`, the demo), Slack's side would otherwise write into the app's log."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.access_log = False
 
 
 class SandboxServer:
@@ -63,6 +74,7 @@ class SandboxServer:
             self.emulator.app,
             log_level="warning",
             access_log=False,
+            http=_WithoutAccessLines,
             lifespan="off",
             timeout_graceful_shutdown=1,
         )

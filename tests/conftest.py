@@ -10,9 +10,10 @@ that did not run must fail the build rather than pass it by omission.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -44,6 +45,25 @@ from tests.rig import (
 
 POSTGRES_URL_ENV = "AI_INCIDENT_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "AI_INCIDENT_REQUIRE_POSTGRES"
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """The command line configures logging for the whole process (`main()` runs in-process in
+    many tests): put the loggers back after each test, as a new process would have them."""
+    root = logging.getLogger()
+    factory = logging.getLogRecordFactory()
+    loggers = [
+        root,
+        *(v for v in logging.root.manager.loggerDict.values() if isinstance(v, logging.Logger)),
+    ]
+    saved = [(lg, lg.level, lg.handlers[:], lg.propagate) for lg in loggers]
+    yield
+    logging.setLogRecordFactory(factory)
+    for lg, level, handlers, propagate in saved:
+        lg.setLevel(level)
+        lg.handlers[:] = handlers
+        lg.propagate = propagate
 
 
 @pytest.fixture(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from bot.observability.request_id import current_request_id
 
@@ -49,7 +50,20 @@ def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
 
 
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler configure_logging installs, so a second call replaces it, not adds one."""
+    """The handler configure_logging installs, so a second call replaces it, not adds one.
+    It writes to whatever `sys.stderr` is at each record, not the one of the moment it was
+    made (a stream swapped and closed since, as by a test runner, would lose the record)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass  # always sys.stderr
 
 
 class JsonFormatter(logging.Formatter):
