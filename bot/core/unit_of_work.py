@@ -7,6 +7,7 @@ use case is done.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -25,6 +26,11 @@ from bot.core.webhook_deliveries import WebhookDeliveryRepository
 class TimelineRepository(Protocol):
     async def add(self, *, event: TimelineEvent) -> bool:
         """Store the event; False (and nothing stored) when its dedupe key is already there."""
+        ...
+
+    async def add_many(self, *, events: Sequence[TimelineEvent]) -> list[bool]:
+        """`add` for each event in turn, answered in order, in as few statements as the
+        store allows."""
         ...
 
     async def list_for(self, *, incident_number: int) -> list[TimelineEvent]: ...

@@ -6,13 +6,16 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, func, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.changes.model import Change, ChangeKind
 from storage.models import ChangeEventRow, change_event_values, row_to_change, service_key
-from storage.repositories.conflict import insert_unless_present
+from storage.repositories.conflict import insert_many_unless_present, insert_unless_present
+
+# Keys per duplicate lookup: two bound parameters each, well under both backends' limits.
+LOOKUP_CHUNK = 500
 
 
 class SqlChangeRepository:
@@ -35,6 +38,55 @@ class SqlChangeRepository:
         existing = await self.get_by_key(source=change.source, external_id=change.external_id)
         assert existing is not None  # the conflict that skipped the insert is this very row
         return existing, False
+
+    async def add_many(
+        self, *, changes: Sequence[Change], recorded_at: datetime
+    ) -> list[tuple[Change, bool]]:
+        # One INSERT ... ON CONFLICT DO NOTHING RETURNING for the batch: what RETURNING gives
+        # back is what this call stored; the rest are repeats, read back in one query. Rows go
+        # in key order, so two overlapping batches lock in the same order (no deadlock).
+        first: dict[tuple[str, str], int] = {}  # key -> the first index sent with it
+        for index, change in enumerate(changes):
+            first.setdefault((change.source, change.external_id), index)
+        values = {
+            key: change_event_values(changes[i], recorded_at=recorded_at)
+            for key, i in first.items()
+        }
+        returned = await insert_many_unless_present(
+            self._session,
+            entity=ChangeEventRow,
+            rows=[values[key] for key in sorted(values)],
+            unique_columns=[col(ChangeEventRow.source), col(ChangeEventRow.external_id)],
+            returning=[
+                col(ChangeEventRow.id),
+                col(ChangeEventRow.source),
+                col(ChangeEventRow.external_id),
+            ],
+        )
+        stored: dict[tuple[str, str], Change] = {
+            (source, external_id): row_to_change(
+                ChangeEventRow(**{**values[(source, external_id)], "id": new_id})
+            )
+            for new_id, source, external_id in returned
+        }
+        new = set(stored)
+        stored.update(await self._by_keys([key for key in first if key not in new]))
+        answers: list[tuple[Change, bool]] = []
+        for index, change in enumerate(changes):
+            key = (change.source, change.external_id)
+            answers.append((stored[key], key in new and first[key] == index))
+        return answers
+
+    async def _by_keys(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Change]:
+        found: dict[tuple[str, str], Change] = {}
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            statement = select(ChangeEventRow).where(
+                tuple_(col(ChangeEventRow.source), col(ChangeEventRow.external_id)).in_(chunk)
+            )
+            for row in await self._session.exec(statement):
+                found[(row.source, row.external_id)] = row_to_change(row)
+        return found
 
     async def get(self, *, change_id: int) -> Change | None:
         row = await self._session.get(ChangeEventRow, change_id)

@@ -284,3 +284,46 @@ async def test_two_deliveries_of_one_batch_racing_store_it_once_on_each_backend(
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json()
     assert len(await ledger(backend_rig)) == 20
+
+
+async def test_a_repeat_inside_a_batch_is_422_and_across_batches_answers_the_first_version(
+    backend_rig: Rehearsal,
+) -> None:
+    incident = await open_incident(backend_rig)
+    inside = await post_signed(
+        backend_rig,
+        CHANGES,
+        {"changes": [a_change("sha-b"), a_change("sha-a"), a_change("sha-b", summary="again")]},
+    )
+    first = await post_signed(
+        backend_rig, CHANGES, {"changes": [a_change("sha-b"), a_change("sha-a")]}
+    )
+    second = await post_bearer(
+        backend_rig,
+        CHANGES,
+        {"changes": [a_change("sha-c"), a_change("sha-a", summary="late"), a_change("sha-b")]},
+    )
+    await backend_rig.slack.settle()
+
+    assert inside.status_code == 422
+    assert inside.json()["errors"] == [
+        {
+            "field": "changes.2.external_id",
+            "reason": "repeats changes.0 (same source and external_id)",
+        }
+    ]
+    assert first.status_code == 200, first.text
+    assert second.status_code == 200, second.text
+    b, a = first.json()["changes"]
+    c, a_again, b_again = second.json()["changes"]
+    assert a_again == a and b_again == b and a["summary"] == "pin the new snapshot"
+    assert [x["external_id"] for x in (b, a, c)] == ["sha-b", "sha-a", "sha-c"]
+    assert a["id"] < b["id"] < c["id"]  # a batch is stored in key order
+    assert sorted(change.external_id for change in await ledger(backend_rig)) == [
+        "sha-a",
+        "sha-b",
+        "sha-c",
+    ]
+    # Each new change reached the incident's timeline once, the repeats never.
+    keys = [e.dedupe_key or "" for e in await timeline(backend_rig, incident) if e.axis is not None]
+    assert sorted(keys) == [f"change:github-actions:sha-{x}" for x in "abc"]

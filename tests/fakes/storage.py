@@ -189,6 +189,9 @@ class InMemoryTimeline:
         self._records.timeline.append(stored)
         return True
 
+    async def add_many(self, *, events: Sequence[TimelineEvent]) -> list[bool]:
+        return [await self.add(event=event) for event in events]
+
     async def list_for(self, *, incident_number: int) -> list[TimelineEvent]:
         events = [e for e in self._records.timeline if e.incident_number == incident_number]
         return [_copy(e) for e in sorted(events, key=lambda e: (e.occurred_at, e.id or 0))]
@@ -459,6 +462,15 @@ class InMemoryChanges:
         stored = change.model_copy(update={"id": self._records.next_id("changes")}, deep=True)
         self._records.changes[stored.id or 0] = stored
         return _copy(stored), True
+
+    async def add_many(
+        self, *, changes: Sequence[Change], recorded_at: datetime
+    ) -> list[tuple[Change, bool]]:
+        order = sorted(
+            range(len(changes)), key=lambda i: (changes[i].source, changes[i].external_id)
+        )
+        outcome = {i: await self.add(change=changes[i], recorded_at=recorded_at) for i in order}
+        return [outcome[i] for i in range(len(changes))]
 
     async def get(self, *, change_id: int) -> Change | None:
         found = self._records.changes.get(change_id)

@@ -11,8 +11,9 @@ import pytest
 
 from bot.core.changes.digest import build_digest
 from bot.core.changes.ledger_digest import read_digest
-from bot.core.changes.model import Change, ChangeKind
+from bot.core.changes.model import Change, ChangeKind, change_timeline_event
 from storage.unit_of_work import SqlUnitOfWorkFactory
+from tests.conftest import IncidentBuilder
 
 T0 = datetime(2025, 6, 3, 12, 0, tzinfo=UTC)
 RECORDED = T0 + timedelta(days=1)
@@ -222,3 +223,67 @@ async def test_the_bounded_digest_equals_the_digest_of_the_whole_ledger(
 
     assert bounded == whole
     assert bounded.total == whole.total > 0 or service == "nobody-uses-this"
+
+
+async def test_a_bulk_add_answers_as_adding_one_by_one_would_with_repeats_in_and_across_batches(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    first_b = change("b")
+    async with uow_factory() as uow:
+        one = await uow.changes.add_many(
+            changes=[change("c"), first_b, change("b", summary="a second b"), change("a")],
+            recorded_at=RECORDED,
+        )
+    async with uow_factory() as uow:
+        two = await uow.changes.add_many(
+            changes=[change("d"), change("a", summary="late"), change("d"), change("c")],
+            recorded_at=RECORDED,
+        )
+
+    assert [(c.external_id, new) for c, new in one] == [
+        ("c", True),
+        ("b", True),
+        ("b", False),
+        ("a", True),
+    ]
+    # Stored in key order (as one add after another in key order would): a, b, c.
+    a, b, c = one[3][0], one[1][0], one[0][0]
+    assert a.id is not None and b.id is not None and c.id is not None
+    assert a.id < b.id < c.id
+    assert one[2][0] == b and b.summary == first_b.summary == "change b"  # the first one wins
+    assert [(c.external_id, new) for c, new in two] == [
+        ("d", True),
+        ("a", False),
+        ("d", False),
+        ("c", False),
+    ]
+    assert two[1][0] == a and two[3][0] == c and two[0][0] == two[2][0]
+    async with uow_factory() as uow:
+        for stored, _ in [*one, *two]:
+            assert await uow.changes.get(change_id=stored.id or 0) == stored
+        ledger = await uow.changes.newest(until=T0, limit=100)
+    assert sorted(c.external_id for c in ledger) == ["a", "b", "c", "d"]
+
+
+async def test_a_bulk_timeline_add_answers_as_adding_one_by_one_would(
+    uow_factory: SqlUnitOfWorkFactory, new_incident: IncidentBuilder
+) -> None:
+    async with uow_factory() as uow:
+        incident = await uow.incidents.add(incident=new_incident())
+        stored = [
+            c
+            for c, _ in await uow.changes.add_many(
+                changes=[change("t"), change("u")], recorded_at=RECORDED
+            )
+        ]
+    number = incident.number or 0
+    t, u = (change_timeline_event(c, incident_number=number, recorded_at=RECORDED) for c in stored)
+    async with uow_factory() as uow:
+        assert await uow.timeline.add(event=t)
+        assert await uow.timeline.add_many(events=[u, t, u]) == [True, False, False]
+        assert await uow.timeline.add_many(events=[]) == []
+        on_timeline = await uow.timeline.list_for(incident_number=number)
+    assert sorted(e.dedupe_key or "" for e in on_timeline) == [
+        "change:github-actions:t",
+        "change:github-actions:u",
+    ]

@@ -24,6 +24,13 @@ class ChangeRepository(Protocol):
         whether this call stored it. A repeat never raises, so a batch goes on."""
         ...
 
+    async def add_many(
+        self, *, changes: Sequence[Change], recorded_at: datetime
+    ) -> list[tuple[Change, bool]]:
+        """`add` for each change in turn, answered in the order given, in as few statements as
+        the store allows. A change repeating one earlier in the same call is a repeat."""
+        ...
+
     async def get(self, *, change_id: int) -> Change | None: ...
 
     async def get_by_key(self, *, source: str, external_id: str) -> Change | None: ...

@@ -113,29 +113,35 @@ class ChangeService:
         """
         now = self.clock.now()
         placed: list[tuple[Incident, list[Change]]] = []
-        # Inserted in key order, answered in the order sent: two overlapping batches then take
-        # their row locks in the same order and cannot deadlock each other (PostgreSQL).
-        order = sorted(
-            range(len(changes)), key=lambda i: (changes[i].source, changes[i].external_id)
-        )
         async with self.uow() as tx:
-            outcome: dict[int, tuple[Change, bool]] = {}
-            for index in order:
-                outcome[index] = await tx.changes.add(change=changes[index], recorded_at=now)
-            stored = [outcome[index][0] for index in range(len(changes))]
-            new = [outcome[index][0] for index in range(len(changes)) if outcome[index][1]]
+            # One bulk insert for the batch (in key order: two overlapping batches then take
+            # their row locks in the same order and cannot deadlock, on PostgreSQL), answered
+            # in the order sent.
+            outcome = await tx.changes.add_many(changes=changes, recorded_at=now)
+            stored = [change for change, _ in outcome]
+            new = [change for change, is_new in outcome if is_new]
             if new:
-                for incident in await tx.incidents.list_open():
+                incidents = await tx.incidents.list_open()
+                # Every timeline event of the batch, for every incident, in one bulk insert.
+                candidates: list[tuple[Incident, Change]] = []
+                events = []
+                for incident in incidents:
                     number = incident.number or 0
-                    landed: list[Change] = []
                     for change in new:
                         if number != incident_number and not follows(incident, change):
                             continue
-                        event = change_timeline_event(
-                            change, incident_number=number, recorded_at=now
+                        candidates.append((incident, change))
+                        events.append(
+                            change_timeline_event(change, incident_number=number, recorded_at=now)
                         )
-                        if await tx.timeline.add(event=event):
-                            landed.append(change)
+                added = await tx.timeline.add_many(events=events) if events else []
+                landed_on: dict[int, list[Change]] = {}
+                for (incident, change), was_added in zip(candidates, added, strict=True):
+                    if was_added:
+                        landed_on.setdefault(incident.number or 0, []).append(change)
+                for incident in incidents:
+                    number = incident.number or 0
+                    landed = landed_on.get(number)
                     if landed:
                         placed.append((incident, landed))
                         await emit(
