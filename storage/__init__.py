@@ -7,18 +7,48 @@ Works the same on SQLite (aiosqlite, the default) and PostgreSQL (asyncpg). Typi
     uow_factory = SqlUnitOfWorkFactory(create_session_factory(engine))
 """
 
-from storage.engine import async_url, create_engine, create_session_factory, safe_url
-from storage.migrate import (
-    SchemaAhead,
-    SchemaBehind,
-    SchemaError,
-    check_schema_current,
-    current_revisions,
-    head_revisions,
-    upgrade,
-    upgrade_sync,
-)
-from storage.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Imported on first use (PEP 562): `import storage.models` or a command that never opens a
+# database need not load SQLAlchemy's engine, alembic and every repository.
+_WHERE = {
+    "async_url": "storage.engine",
+    "create_engine": "storage.engine",
+    "create_session_factory": "storage.engine",
+    "safe_url": "storage.engine",
+    "SchemaAhead": "storage.migrate",
+    "SchemaBehind": "storage.migrate",
+    "SchemaError": "storage.migrate",
+    "check_schema_current": "storage.migrate",
+    "current_revisions": "storage.migrate",
+    "head_revisions": "storage.migrate",
+    "upgrade": "storage.migrate",
+    "upgrade_sync": "storage.migrate",
+    "SqlUnitOfWork": "storage.unit_of_work",
+    "SqlUnitOfWorkFactory": "storage.unit_of_work",
+}
+
+if TYPE_CHECKING:
+    from storage.engine import async_url, create_engine, create_session_factory, safe_url
+    from storage.migrate import (
+        SchemaAhead,
+        SchemaBehind,
+        SchemaError,
+        check_schema_current,
+        current_revisions,
+        head_revisions,
+        upgrade,
+        upgrade_sync,
+    )
+    from storage.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'storage' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)
+
 
 __all__ = [
     "SchemaAhead",

@@ -11,16 +11,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.failures import EXIT_FAILED, StartupError
-from bot.config import Settings, SettingsError, load_settings
-from storage.engine import (
-    DATABASE_URL_SETTING,
-    DatabaseUnavailable,
-    UnsupportedDatabaseUrl,
-    async_url,
-)
-from storage.migrate import SchemaError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+# Only argparse at import: `--help` and a usage error load nothing else. Each command imports
+# what it uses when it runs (pydantic for the settings, SQLAlchemy for a database URL, alembic
+# for a schema, Bolt for `serve`).
 
 EXIT_USAGE = EXIT_FAILED
 
@@ -93,16 +93,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo.story import run_demo
 
         return run_demo(args.out)
+    from bot.config import load_settings
+
     try:
         settings = load_settings()
         _check_database_url(settings)
         configure_logging(settings)
         return _run(args, settings)
-    except (SettingsError, SchemaError, DatabaseUnavailable, StartupError) as exc:
-        return _fail(str(exc))
+    except Exception as exc:
+        if isinstance(exc, _user_failures()):
+            return _fail(str(exc))
+        raise
+
+
+def _user_failures() -> tuple[type[Exception], ...]:
+    """What a user can fix, reported in one line: settings, the database, start-up checks, and
+    the schema (only a command that loaded the migrations can meet a schema error)."""
+    from bot.config import SettingsError
+    from storage.engine import DatabaseUnavailable
+
+    failures: list[type[Exception]] = [SettingsError, DatabaseUnavailable, StartupError]
+    migrate = sys.modules.get("storage.migrate")
+    if migrate is not None:
+        failures.append(migrate.SchemaError)
+    return tuple(failures)
 
 
 def _check_database_url(settings: Settings) -> None:
+    from bot.config import SettingsError
+    from storage.engine import DATABASE_URL_SETTING, UnsupportedDatabaseUrl, async_url
+
     try:
         async_url(settings.database_url)
     except UnsupportedDatabaseUrl as error:
