@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 HEAVY = ("slack_bolt", "slack_sdk", "sqlalchemy", "sqlmodel", "alembic", "pydantic", "starlette")
 
@@ -22,15 +23,17 @@ print(json.dumps({{"code": code, "help": shown.getvalue(), "loaded": loaded}}))
 """
 
 
-def test_help_imports_no_framework_and_no_database_library() -> None:
+def _run(*args: str) -> dict[str, Any]:
+    """`ai-incident ARGS` in a fresh interpreter: its exit code, what it printed, what it loaded."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60, check=True
     )
-    seen = json.loads(done.stdout)
+    seen: dict[str, Any] = json.loads(done.stdout)
+    return seen
+
+
+def test_help_imports_no_framework_and_no_database_library() -> None:
+    seen = _run("--help")
     assert seen["code"] == 0
     assert "serve" in seen["help"] and "postmortem" in seen["help"]
     assert seen["loaded"] == []
@@ -38,13 +41,6 @@ def test_help_imports_no_framework_and_no_database_library() -> None:
 
 def test_a_command_still_loads_what_it_uses() -> None:
     # The probe can tell: a command that reads the settings does load pydantic.
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, "runbooks", "check"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    seen = json.loads(done.stdout)
+    seen = _run("runbooks", "check")
     assert seen["code"] == 0
     assert "pydantic" in seen["loaded"]
