@@ -31,7 +31,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,8 +113,8 @@ async def post(http: httpx.AsyncClient, body: bytes) -> tuple[float, int]:
     return time.perf_counter() - started, response.status_code
 
 
-async def until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
+async def until(check: Callable[[], Any], what: str, within_s: float = 60.0) -> Any:
+    deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         value = check()
         if value:
@@ -129,7 +128,7 @@ async def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise SystemExit(f"{url} exited at start-up; its log: {log}\n{log.read_text()}")
+                raise SystemExit(f"{url} exited at start-up; its log: {log}")
             try:
                 if (await http.get("/healthz")).status_code == 200:
                     return
@@ -263,8 +262,10 @@ def quantile(values: list[float], q: float) -> float:
 
 def report(results: Results, calls: list[Any], label: str) -> None:
     print(f"\n== {label}: ack latency, ms (bot vs bare ack-only Bolt app) ==")
-    print(f"{'kind':<15}{'n':>5}{'bot p50':>9}{'bare p50':>9}{'ratio':>7}"
-          f"{'bot p99':>9}{'bare p99':>9}{'ratio':>7}")
+    print(
+        f"{'kind':<15}{'n':>5}{'bot p50':>9}{'bare p50':>9}{'ratio':>7}"
+        f"{'bot p99':>9}{'bare p99':>9}{'ratio':>7}"
+    )
     for kind in [*KINDS, "overall"]:
         if kind == "overall":
             bot = [s for (a, _), v in results.latencies.items() if a == "bot" for s in v]
@@ -276,8 +277,10 @@ def report(results: Results, calls: list[Any], label: str) -> None:
             continue
         row = [quantile(bot, 0.5), quantile(bare, 0.5), quantile(bot, 0.99), quantile(bare, 0.99)]
         b50, r50, b99, r99 = (x * 1000 for x in row)
-        print(f"{kind:<15}{len(bot):>5}{b50:>9.1f}{r50:>9.1f}{b50 / r50:>6.2f}x"
-              f"{b99:>9.1f}{r99:>9.1f}{b99 / r99:>6.2f}x")
+        print(
+            f"{kind:<15}{len(bot):>5}{b50:>9.1f}{r50:>9.1f}{b50 / r50:>6.2f}x"
+            f"{b99:>9.1f}{r99:>9.1f}{b99 / r99:>6.2f}x"
+        )
     print("HTTP statuses:", {app: dict(sorted(c.items())) for app, c in results.statuses.items()})
     opens = [c for c in calls if c.method == "views.open"]
     expired = sum(1 for c in opens if c.error == "expired_trigger_id")
@@ -299,9 +302,7 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
         return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-async def run(options: argparse.Namespace) -> None:
-    work = Path(tempfile.mkdtemp(prefix="ack-latency-"))
-    database = options.postgres or f"sqlite:///{work / 'bot.db'}"
+async def run(options: argparse.Namespace, work: Path, database: str) -> None:
     emulator = SlackEmulator()
     general = emulator.channel_by_name("general")
     assert general is not None
@@ -313,10 +314,6 @@ async def run(options: argparse.Namespace) -> None:
             "SLACK_API_URL": sandbox.api_url,
             "AI_INCIDENT_DATABASE_URL": database,
         }
-        subprocess.run(
-            [sys.executable, "-m", "bot", "db", "upgrade"], env=env, check=True,
-            stdout=subprocess.DEVNULL,
-        )
         ports = {"bot": free_port(), "bare": free_port()}
         logs = {app: work / f"{app}.log" for app in ports}
         processes = {
@@ -377,7 +374,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20, help="requests in flight per app")
     parser.add_argument("--incidents", type=int, default=3, help="incidents the commands act on")
     parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database")
-    asyncio.run(run(parser.parse_args()))
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ack-latency-"))
+    database = options.postgres or f"sqlite:///{work / 'bot.db'}"
+    env = {**os.environ, "AI_INCIDENT_DATABASE_URL": database}
+    upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
+    subprocess.run(upgrade, env=env, check=True, stdout=subprocess.DEVNULL)
+    asyncio.run(run(options, work, database))
 
 
 if __name__ == "__main__":

@@ -66,14 +66,14 @@ class IncidentService:
     # -- reading ---------------------------------------------------------------------------
 
     async def for_channel(self, channel_id: str) -> Incident:
-        async with self.uow() as tx:
+        async with self.uow(read_only=True) as tx:
             incident = await tx.incidents.get_by_channel(channel_id=channel_id)
         if incident is None:
             raise NotAnIncidentChannel()
         return incident
 
     async def get(self, number: int) -> Incident:
-        async with self.uow() as tx:
+        async with self.uow(read_only=True) as tx:
             incident = await tx.incidents.get(number=number)
         if incident is None:
             raise IncidentNotFound(number)
@@ -89,7 +89,7 @@ class IncidentService:
 
     async def list_open(self, *, viewer: str | None = None) -> list[Incident]:
         """Open incidents; given a viewer, without the private ones they are not in."""
-        async with self.uow() as tx:
+        async with self.uow(read_only=True) as tx:
             incidents = await tx.incidents.list_open()
         return incidents if viewer is None else await visible_to(viewer, incidents, self.members)
 
