@@ -1,6 +1,7 @@
 """Ack latency of the bot next to a bare ack-only Bolt app, under load, in one run.
 
-Run from the repository root: `python -m bench.ack_latency [--rounds N] [--postgres URL]`.
+Run from the repository root:
+`python -m bench.ack_latency [--rounds N] [--postgres URL] [--bot-source DIR]`.
 
 Three things run at once: the Slack sandbox (slack_sandbox.SandboxServer, every Web API method
 answering 300 ms late through the emulator's delay fault), the bot as `ai-incident serve` runs
@@ -297,6 +298,11 @@ async def quiet(emulator: SlackEmulator, *, for_s: float = 2.0, at_most_s: float
             seen, since = now, time.monotonic()
 
 
+def bot_path(source: Path | None) -> dict[str, str]:
+    """The environment that makes `python -m bot` import the bot from `source`."""
+    return {} if source is None else {"PYTHONPATH": str(source.resolve())}
+
+
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -319,7 +325,7 @@ async def run(options: argparse.Namespace, work: Path, database: str) -> None:
         processes = {
             "bot": spawn(
                 [sys.executable, "-m", "bot", "serve", "--port", str(ports["bot"])],
-                env,
+                {**env, **bot_path(options.bot_source)},
                 logs["bot"],
             ),
             "bare": spawn(
@@ -353,6 +359,8 @@ async def run(options: argparse.Namespace, work: Path, database: str) -> None:
             # The work behind the acks goes on; a modal opened late is only seen once it is done.
             await quiet(emulator)
             label = "PostgreSQL" if options.postgres else "SQLite"
+            if options.bot_source is not None:
+                label += f", bot from {options.bot_source}"
             report(results, emulator.calls[calls_before:], label)
             print(f"logs: {work}")
         finally:
@@ -374,10 +382,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20, help="requests in flight per app")
     parser.add_argument("--incidents", type=int, default=3, help="incidents the commands act on")
     parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database")
+    parser.add_argument(
+        "--bot-source",
+        metavar="DIR",
+        type=Path,
+        help="run the bot from this checkout (e.g. a worktree of main, for the BEFORE figures)",
+    )
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ack-latency-"))
     database = options.postgres or f"sqlite:///{work / 'bot.db'}"
-    env = {**os.environ, "AI_INCIDENT_DATABASE_URL": database}
+    env = {**os.environ, "AI_INCIDENT_DATABASE_URL": database, **bot_path(options.bot_source)}
     upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
     subprocess.run(upgrade, env=env, check=True, stdout=subprocess.DEVNULL)
     asyncio.run(run(options, work, database))
