@@ -367,7 +367,7 @@ async def run(options: argparse.Namespace, work: Path, database: str) -> None:
             for client in apps.values():
                 await client.aclose()
             for process in processes.values():
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGTERM)
             for process in processes.values():
                 try:
                     process.wait(20)
