@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,7 @@ from bot.observability.counted import CountedChangeService, CountedReminders
 from bot.observability.metrics import Metrics, ProjectorCounts
 from bot.slack.app import create_app
 from bot.slack.change_notifier import SlackChangeNotifier
-from bot.slack.notifier import SlackNotifier, make_slack_client
+from bot.slack.notifier import SharedSession, SlackNotifier, make_slack_client
 from bot.slack.people import SlackAdmins, SlackChannelMembers
 from bot.slack.postmortem_publisher import SlackPostmortemPublisher
 from bot.slack.projection import merge
@@ -74,6 +74,8 @@ class Runtime:
     # What `/readyz` asks besides the database and Slack; a runner appends its own (e.g. the
     # Socket Mode connection: `lambda: None if connected else "Socket Mode not connected"`).
     readiness: list[ReadinessCheck]
+    # The Slack clients' one aiohttp session, closed by aclose.
+    http_session: SharedSession = field(default_factory=SharedSession)
 
     def socket_mode(self, app_token: str, **options: Any) -> SocketModeRunner:
         """A Socket Mode runner for this app: counted in /metrics, and /readyz unready while its
@@ -90,6 +92,7 @@ class Runtime:
         # Let effects already under way finish their step: cut off mid-call, they would be
         # retried (and looked for) by the next start, but there is no need to.
         await self.projector.idle()
+        await self.http_session.aclose()
         await self.engine.dispose()
 
 
@@ -109,7 +112,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     engine = create_engine(settings.database_url)
     uow = SqlUnitOfWorkFactory(create_session_factory(engine))
     metrics = Metrics()
-    slack = make_slack_client(settings, metrics=metrics)
+    # One pool of kept-alive connections for every Slack call this process makes.
+    http_session = SharedSession()
+    slack = make_slack_client(settings, metrics=metrics, session=http_session)
     runbooks = load_catalog(settings.runbooks_dir)
     # Two clients. Listeners, reads (permalinks, captured messages, names) and reminders use
     # `slack`, which re-sends a call after a 5xx or a lost connection: a read is harmless to
@@ -117,7 +122,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     # with no effect key to look for) is better seen twice than lost. The projector's effects use
     # `effects_slack`, which does not: a post whose answer was lost may have been made, and only
     # the projector can look for it before trying again (make_slack_client).
-    effects_slack = make_slack_client(settings, for_effects=True, metrics=metrics)
+    effects_slack = make_slack_client(
+        settings, for_effects=True, metrics=metrics, session=http_session
+    )
     notifier = SlackNotifier(slack, settings=settings, clock=clock)
     effects = SlackNotifier(effects_slack, settings=settings, clock=clock)
     admins = SlackAdmins(
@@ -224,4 +231,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         effects_slack=effects_slack,
         metrics=metrics,
         readiness=readiness,
+        http_session=http_session,
     )

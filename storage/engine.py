@@ -188,12 +188,30 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+# The execution option that marks a connection's transactions as reads only (see _begin).
+READ_ONLY_OPTION = "ai_incident_read_only"
+
+
+def read_only_session_factory(
+    sessions: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions like `sessions`' for units of work that only read: on SQLite their transaction
+    starts with a plain (deferred) BEGIN, so a read never queues for the write lock behind
+    writers; WAL gives it a consistent snapshot all the same. A write in such a unit would have
+    to upgrade its lock and could fail at once under contention: only pure reads use these."""
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        return sessions
+    options = {**sessions.kw, "bind": engine.execution_options(**{READ_ONLY_OPTION: True})}
+    return async_sessionmaker(class_=sessions.class_, **options)
+
+
 def _create_sqlite_engine(url: URL) -> AsyncEngine:
     # No folder is made for the file: a typo in the URL would otherwise leave a stray tree
     # behind; `connected` names the missing folder instead.
     engine = create_async_engine(url)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
-    event.listen(engine.sync_engine, "begin", _begin_immediate)
+    event.listen(engine.sync_engine, "begin", _begin)
     return engine
 
 
@@ -211,8 +229,13 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _begin_immediate(connection: Connection) -> None:
+def _begin(connection: Connection) -> None:
     # Take the write lock up front. A deferred transaction that reads and then writes must
     # upgrade its lock, and when two do that at once one fails with "database is locked"
     # without waiting; BEGIN IMMEDIATE makes the second one wait (busy_timeout) instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A unit that only reads (read_only_session_factory) needs no lock: it must not wait for
+    # every writer before it.
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

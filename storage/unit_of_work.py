@@ -22,6 +22,7 @@ from bot.core.reminders.ports import ReminderRepository
 from bot.core.runbooks.ports import PhaseRepository
 from bot.core.unit_of_work import ProcessedEventRepository, TimelineRepository
 from bot.core.webhook_deliveries import WebhookDeliveryRepository
+from storage.engine import read_only_session_factory
 from storage.repositories import (
     SqlIncidentRepository,
     SqlProcessedEventRepository,
@@ -118,11 +119,15 @@ class SqlUnitOfWorkFactory:
     """Hands each use case a fresh SqlUnitOfWork on the shared session factory.
 
     `on_events` (set once the projector exists) hears, after each commit, which incidents got
-    new outbox events; it must not block (the projector only schedules its work)."""
+    new outbox events; it must not block (the projector only schedules its work).
+    A `read_only` unit (pure reads) does not take SQLite's write lock."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
+        self._read_only_factory = read_only_session_factory(session_factory)
         self.on_events: Callable[[set[int]], None] | None = None
 
-    def __call__(self) -> SqlUnitOfWork:
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        if read_only:
+            return SqlUnitOfWork(self._read_only_factory)
         return SqlUnitOfWork(self._session_factory, self.on_events)

@@ -70,4 +70,6 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    # `read_only`: the unit only reads (the storage may then start it without a write lock);
+    # a unit that writes anything must not say so.
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...

@@ -18,7 +18,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.errors import DomainError, NotAnIncidentChannel
+from bot.core.errors import DomainError
 from bot.deps import Deps
 from bot.slack.channel_agreement import claimed_incidents, is_direct_message, origin_channel
 from bot.slack.guard import report_error
@@ -78,11 +78,8 @@ async def agree_on_channel(
         if not claims or origin is None or is_direct_message(origin):
             await next()
             return None
-        try:
-            incident = await deps_of(context).incidents.for_channel(origin)
-        except NotAnIncidentChannel:
-            incident = None
-        if incident is not None and incident.number in claims:
+        number = await deps_of(context).incidents.number_for_channel(origin)
+        if number is not None and number in claims:
             await next()
             return None
     await ack()

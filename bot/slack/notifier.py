@@ -10,12 +10,14 @@ incident's message shapes.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -54,8 +56,63 @@ MAX_NAME_ATTEMPTS = 20
 _NOT_THERE = ("channel_not_found", "not_in_channel", "user_not_in_channel")
 
 
+SLACK_TIMEOUT_SECONDS = 15
+
+
+class SharedSession:
+    """One aiohttp session, and so one pool of kept-alive connections, for every Slack client
+    of a runtime (and the clients Bolt copies per request from them).
+
+    Without it slack_sdk opens a session and a new TCP (and TLS) connection for every call and
+    closes them after, work that shares the event loop with every other person's ack. Made
+    lazily in the running loop (a session belongs to one loop); `aclose` at shutdown.
+    """
+
+    def __init__(self, *, timeout_seconds: float = SLACK_TIMEOUT_SECONDS) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> aiohttp.ClientSession | None:
+        """The session for the running loop; None outside one (slack_sdk then makes its own)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._loop = loop
+        return self._session
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+
+class _PooledWebClient(AsyncWebClient):
+    """An AsyncWebClient whose `session` is the runtime's SharedSession."""
+
+    def __init__(self, *, shared: SharedSession, **options: Any) -> None:
+        self._shared = shared
+        super().__init__(**options)
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        return self._shared.get()
+
+    @session.setter
+    def session(self, _value: aiohttp.ClientSession | None) -> None:
+        # slack_sdk's __init__ assigns None here; the shared session is the only one used.
+        pass
+
+
 def make_slack_client(
-    settings: Settings, *, for_effects: bool = False, metrics: Metrics | None = None
+    settings: Settings,
+    *,
+    for_effects: bool = False,
+    metrics: Metrics | None = None,
+    session: SharedSession | None = None,
 ) -> AsyncWebClient:
     """The Web API client; `for_effects` builds the one the projector performs effects with.
 
@@ -67,6 +124,7 @@ def make_slack_client(
 
     With `metrics`, every attempt is counted by method and outcome, and every re-send by reason
     (also for the clients Bolt makes per request: they copy these handlers).
+    With `session`, every call goes through that one pool of connections (see SharedSession).
     """
     handlers: list[AsyncRetryHandler] = [AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
     if not for_effects:
@@ -75,12 +133,15 @@ def make_slack_client(
             *handlers,
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ]
-    return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
-        base_url=settings.slack_api_url,
-        timeout=15,
-        retry_handlers=handlers if metrics is None else observed(handlers, metrics),
-    )
+    options: dict[str, Any] = {
+        "token": settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+        "base_url": settings.slack_api_url,
+        "timeout": SLACK_TIMEOUT_SECONDS,
+        "retry_handlers": handlers if metrics is None else observed(handlers, metrics),
+    }
+    if session is None:
+        return AsyncWebClient(**options)
+    return _PooledWebClient(shared=session, **options)
 
 
 def _digest(text: str, blocks: list[Any]) -> str:

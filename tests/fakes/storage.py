@@ -812,7 +812,7 @@ class InMemoryStorage:
         self.commits = 0
         self.on_events: Callable[[set[int]], Awaitable[None]] | None = None
 
-    def __call__(self) -> InMemoryUnitOfWork:
+    def __call__(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self)
 
     def incident(self, number: int) -> Incident:

@@ -49,6 +49,7 @@ from bot.core.unit_of_work import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 MAX_NOTE_LENGTH = 3000
+MAX_REMEMBERED_CHANNELS = 10_000
 
 
 @dataclass
@@ -63,17 +64,37 @@ class IncidentService:
     permissions: Permissions = field(default_factory=Permissions)
     members: ChannelMembers = field(default_factory=NoMembers)
 
+    # Which incident a channel belongs to never changes once the channel is made; remembered,
+    # so the check each button and form passes before its ack (the Slack edge's channel
+    # agreement) reads the database once per channel, not once per click.
+    _number_of_channel: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+
     # -- reading ---------------------------------------------------------------------------
 
+    async def number_for_channel(self, channel_id: str) -> int | None:
+        """The number of the incident whose channel this is; None when it is none's."""
+        known = self._number_of_channel.get(channel_id)
+        if known is not None:
+            return known
+        try:
+            number = (await self.for_channel(channel_id)).number
+        except NotAnIncidentChannel:
+            return None
+        if number is not None:
+            if len(self._number_of_channel) >= MAX_REMEMBERED_CHANNELS:
+                self._number_of_channel.clear()
+            self._number_of_channel[channel_id] = number
+        return number
+
     async def for_channel(self, channel_id: str) -> Incident:
-        async with self.uow() as tx:
+        async with self.uow(read_only=True) as tx:
             incident = await tx.incidents.get_by_channel(channel_id=channel_id)
         if incident is None:
             raise NotAnIncidentChannel()
         return incident
 
     async def get(self, number: int) -> Incident:
-        async with self.uow() as tx:
+        async with self.uow(read_only=True) as tx:
             incident = await tx.incidents.get(number=number)
         if incident is None:
             raise IncidentNotFound(number)
@@ -89,7 +110,7 @@ class IncidentService:
 
     async def list_open(self, *, viewer: str | None = None) -> list[Incident]:
         """Open incidents; given a viewer, without the private ones they are not in."""
-        async with self.uow() as tx:
+        async with self.uow(read_only=True) as tx:
             incidents = await tx.incidents.list_open()
         return incidents if viewer is None else await visible_to(viewer, incidents, self.members)
 

@@ -330,7 +330,7 @@ class PhaseService:
     # -- reading ------------------------------------------------------------------------------
 
     async def checklist(self, channel_id: str) -> ChecklistView:
-        async with self.uow() as tx:
+        async with self.uow(read_only=True) as tx:
             incident = await tx.incidents.get_by_channel(channel_id=channel_id)
             if incident is None:
                 raise NotAnIncidentChannel()

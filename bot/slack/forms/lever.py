@@ -21,13 +21,15 @@ from bot.slack.forms.state import LeverState
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.messages.format import truncate
 
+TITLE = "Stabilization lever"
+
 
 def build(incident: Incident, *, phase: str, lever: StabilizationLever) -> View:
     assert incident.number is not None
     return View(
         type="modal",
         callback_id=CallbackId.LEVER_MODAL,
-        title="Stabilization lever",
+        title=TITLE,
         submit="Record",
         close="Cancel",
         private_metadata=LeverState(

@@ -20,13 +20,15 @@ from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.messages.format import truncate
 from bot.slack.messages.mrkdwn import escape
 
+TITLE = "Stakeholder update"
+
 
 def build(incident: Incident) -> View:
     assert incident.number is not None and incident.channel_id is not None
     return View(
         type="modal",
         callback_id=CallbackId.UPDATE_MODAL,
-        title="Stakeholder update",
+        title=TITLE,
         submit="Post update",
         close="Cancel",
         private_metadata=IncidentState(

@@ -7,6 +7,7 @@ from unittest.mock import AsyncMock
 
 from bot.core.incidents.chat_message import SlackMessage
 from bot.slack.forms import declare, pick_incident, update
+from bot.slack.ids import CallbackId
 from bot.slack.listeners.incidents import actions, events, views
 from tests.slack.listeners.listener_support import (
     USER,
@@ -79,17 +80,23 @@ async def test_a_picked_incident_gets_the_message_the_shortcut_carried() -> None
     assert deps.incidents.add_message.await_args.kwargs["message"] == NOTE
 
 
-async def test_the_card_button_acknowledges_then_opens_the_update_form() -> None:
+async def test_the_card_button_opens_the_modal_before_it_reads_the_incident() -> None:
+    # The trigger lives 3 s; a read under load may take longer. Open first, fill after.
     recorder = Recorder()
     deps = fake_deps(recorder)
     deps.incidents.get = recorder.mock("get", an_incident())
     client = AsyncMock()
-    client.views_open = recorder.mock("views_open")
+    client.views_open = recorder.mock("views_open", {"view": {"id": "V1"}})
+    client.views_update = recorder.mock("views_update")
     body = {"user": USER, "trigger_id": "T1", "actions": [{"value": "7"}]}
 
     await actions.on_post_update(recorder.mock("ack"), body, client, context_for(deps))
 
-    assert recorder.calls == ["ack", "get", "views_open"]
+    assert recorder.calls == ["ack", "views_open", "get", "views_update"]
+    assert client.views_open.await_args.kwargs["trigger_id"] == "T1"
+    filled = client.views_update.await_args.kwargs
+    assert filled["view_id"] == "V1"
+    assert filled["view"].callback_id == CallbackId.UPDATE_MODAL
 
 
 async def test_a_reaction_other_than_the_pin_emoji_records_nothing() -> None:

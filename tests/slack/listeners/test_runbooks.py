@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from unittest.mock import AsyncMock
 
+from bot.core.errors import NotAnIncidentChannel
 from bot.core.runbooks.model import StabilizationLever
 from bot.slack.forms import lever
 from bot.slack.listeners.runbooks import actions, views
-from bot.slack.messages.runbooks import entry_block_id
+from bot.slack.messages.runbooks import entry_block_id, lever_block_id
 from tests.slack.listeners.listener_support import (
     USER,
     Recorder,
@@ -75,3 +76,29 @@ async def test_ticking_a_checklist_item_is_acknowledged_before_it_is_recorded() 
 
     assert recorder.calls == ["ack", "toggle"]
     assert deps.phases.toggle.await_args.kwargs["entry_id"] == "confirm"
+
+
+async def test_the_lever_select_opens_the_modal_before_it_reads_the_checklist() -> None:
+    # The trigger lives 3 s; under load the read may take longer. Open first, fill after.
+    recorder = Recorder()
+    deps = fake_deps(recorder)
+
+    async def refused(channel_id: str) -> None:
+        recorder.calls.append("checklist")
+        raise NotAnIncidentChannel()
+
+    deps.phases.checklist = refused
+    client = AsyncMock()
+    client.views_open = recorder.mock("views_open", {"view": {"id": "V1"}})
+    client.views_update = recorder.mock("views_update")
+    body = {"user": USER, "trigger_id": "T1", "channel": {"id": "C_INC7"}}
+    action = {"block_id": lever_block_id("mitigate"), "selected_option": {"value": "x"}}
+
+    await actions.on_lever(recorder.mock("ack"), body, action, client, context_for(deps))
+
+    assert recorder.calls == ["ack", "views_open", "checklist", "views_update"]
+    assert client.views_open.await_args.kwargs["trigger_id"] == "T1"
+    # What the read refused is said in the modal that is already open.
+    filled = client.views_update.await_args.kwargs
+    assert filled["view_id"] == "V1"
+    assert "works inside an incident channel" in filled["view"].blocks[0].text.text

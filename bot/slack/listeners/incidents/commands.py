@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncRespond
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import InvalidInput
@@ -11,6 +12,7 @@ from bot.deps import Deps
 from bot.slack.forms import declare as declare_form
 from bot.slack.forms import update as update_form
 from bot.slack.listeners.command_registry import Invocation
+from bot.slack.listeners.modals import open_then_fill
 from bot.slack.messages.incidents import card_blocks, card_text, open_incidents_text
 from bot.slack.payloads import user_mentions
 
@@ -88,6 +90,9 @@ async def update(
             channel_id=inv.channel_id, text=inv.args, actor=inv.user_id
         )
         return
-    # No text: the update modal. The lookup is one indexed read, well inside the trigger's 3 s.
-    incident = await deps.incidents.for_channel(inv.channel_id)
-    await client.views_open(trigger_id=inv.trigger_id, view=update_form.build(incident))
+    # No text: the update modal, opened before the read (which may outlast the trigger's 3 s).
+
+    async def build() -> View:
+        return update_form.build(await deps.incidents.for_channel(inv.channel_id))
+
+    await open_then_fill(client, inv.trigger_id, update_form.TITLE, build)

@@ -7,13 +7,11 @@ review flags), so they open a placeholder at once and fill it when the data is t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.errors import DomainError, IncidentClosed
+from bot.core.errors import IncidentClosed
 from bot.core.incidents.model import Incident
 from bot.core.postmortem import review
 from bot.core.postmortem.scope_severity import scope_contradiction
@@ -25,8 +23,8 @@ from bot.slack.forms import close as close_form
 from bot.slack.forms import detection as detection_form
 from bot.slack.forms import root_cause as root_cause_form
 from bot.slack.forms import scope as scope_form
-from bot.slack.forms.message import loading_modal, message_modal
 from bot.slack.listeners.command_registry import Invocation
+from bot.slack.listeners.modals import open_then_fill
 from bot.slack.messages.postmortem import preview_blocks, preview_text
 
 
@@ -54,7 +52,7 @@ async def rootcause(
         analysis, suggestions = await deps.records.root_cause_prefill(inv.channel_id)
         return root_cause_form.build(analysis, suggestions)
 
-    await _open_then_fill(client, inv.trigger_id, "Root cause", build)
+    await open_then_fill(client, inv.trigger_id, "Root cause", build)
 
 
 async def action(
@@ -88,7 +86,7 @@ async def close(inv: Invocation, deps: Deps, respond: AsyncRespond, client: Asyn
         confirmed = await deps.phases.confirmed_exit_criteria(analysis.incident.number or 0)
         return close_form.build(analysis, flags, exit_criteria=criteria, confirmed=confirmed)
 
-    await _open_then_fill(client, inv.trigger_id, "Close incident", build)
+    await open_then_fill(client, inv.trigger_id, "Close incident", build)
 
 
 async def postmortem(
@@ -106,18 +104,3 @@ def runbook_exit_criteria(catalog: RunbookCatalog, incident: Incident) -> list[s
         return []
     runbook = catalog.get(incident.runbook)
     return [criterion.signal for phase in runbook.phases for criterion in phase.exit_criteria]
-
-
-async def _open_then_fill(
-    client: AsyncWebClient, trigger_id: str, title: str, build: Callable[[], Awaitable[View]]
-) -> None:
-    """Open a placeholder while the trigger is fresh, then replace it with the real form, or
-    with the reason there is none (e.g. not an incident channel, or already closed)."""
-    opened = await client.views_open(trigger_id=trigger_id, view=loading_modal(title))
-    view_id = opened["view"]["id"]
-    try:
-        view = await build()
-    except DomainError as error:
-        await client.views_update(view_id=view_id, view=message_modal(title, error.message))
-        return
-    await client.views_update(view_id=view_id, view=view)

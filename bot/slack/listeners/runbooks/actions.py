@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.slack.forms import lever as lever_form
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId
+from bot.slack.listeners.modals import open_then_fill
 from bot.slack.listeners.runbooks.commands import answer_advance
 from bot.slack.messages.runbooks import (
     parse_advance_anyway_value,
@@ -80,12 +82,15 @@ async def on_lever(
     await ack()
     phase = parse_lever_block_id(action["block_id"])
     lever_id = chosen_in(action)
-    view = await deps.phases.checklist(_channel_of(body))
-    lever = view.runbook.phase(phase).lever(lever_id)
-    await client.views_open(
-        trigger_id=body["trigger_id"],
-        view=lever_form.build(view.incident, phase=phase, lever=lever),
-    )
+    channel_id = _channel_of(body)
+
+    async def build() -> View:
+        view = await deps.phases.checklist(channel_id)
+        lever = view.runbook.phase(phase).lever(lever_id)
+        return lever_form.build(view.incident, phase=phase, lever=lever)
+
+    # The modal opens before the read: under load the read may outlast the trigger's 3 s.
+    await open_then_fill(client, body["trigger_id"], lever_form.TITLE, build)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
