@@ -13,7 +13,9 @@ import errno
 import logging
 import socket as sockets
 import sys
+from types import FrameType
 
+import uvicorn
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,6 +24,18 @@ from bot.config import Settings
 from storage.migrate import check_schema_current
 
 log = logging.getLogger(__name__)
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn, except that SIGTERM or Ctrl-C ends in a return, not a re-raised signal: uvicorn
+    shuts down gracefully and then raises the signal again, which would cut the runtime's own
+    closing short (effects finishing their step, the database pool) with a KeyboardInterrupt
+    traceback, or end the process before it ran at all."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
+
 
 # auth.test answers that mean the token itself is no good: starting would only fail every
 # request later. Anything else (Slack down, rate limited, a proxy in the way) is not the token's
@@ -109,14 +123,12 @@ def listen_on(host: str, port: int) -> sockets.socket:
 
 
 async def _run_server(settings: Settings, *, socket: bool, listener: sockets.socket) -> None:
-    import uvicorn
-
     from bot.runtime import build_runtime
 
     host, port = listener.getsockname()[:2]
     runtime = build_runtime(settings)
     # log_config=None: uvicorn keeps the process's one log format instead of installing its own.
-    server = uvicorn.Server(uvicorn.Config(runtime.http, host=host, port=port, log_config=None))
+    server = GracefulServer(uvicorn.Config(runtime.http, host=host, port=port, log_config=None))
     try:
         if socket:
             assert settings.slack_app_token is not None
