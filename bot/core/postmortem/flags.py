@@ -173,11 +173,12 @@ def _why_not_caught_missing(draft: PostmortemInput) -> Iterator[Finding]:
 def _first_change_by_axis(draft: PostmortemInput) -> dict[Axis, TimelineEvent]:
     """The earliest control-plane change on the timeline for each axis."""
     first: dict[Axis, TimelineEvent] = {}
-    for event in sorted(draft.timeline, key=lambda e: as_utc(e.occurred_at)):
-        if is_control_plane(event.kind):
-            axis = event.axis or axis_of(event.kind)
-            if axis is not None:
-                first.setdefault(axis, event)
+    # The changes picked out before sorting: they are a few lines of a long timeline.
+    changes = [event for event in draft.timeline if is_control_plane(event.kind)]
+    for event in sorted(changes, key=lambda e: as_utc(e.occurred_at)):
+        axis = event.axis or axis_of(event.kind)
+        if axis is not None:
+            first.setdefault(axis, event)
     return first
 
 
