@@ -123,6 +123,7 @@ class _Builder:
         # people and may have 100,000 lines.
         self._people: dict[str, dict[str, str]] = {}
         self._names: dict[str, str] = {}
+        self._kinds: dict[tuple[TimelineKind, Any], tuple[str, str | None, str | None, bool]] = {}
 
     def person(self, user_id: str | None) -> dict[str, str] | None:
         if not user_id:
@@ -356,21 +357,38 @@ class _Builder:
         return self.name(author) if author in self.names else author
 
     def event(self, event: TimelineEvent) -> dict[str, Any]:
-        axis = event.axis or axis_of(event.kind)
-        by, added_by = self.credit(event)
+        kind = event.kind
+        look = self._kinds.get((kind, event.axis))
+        if look is None:
+            axis = event.axis or axis_of(kind)
+            look = self._kinds[(kind, event.axis)] = (
+                kind.value,
+                axis.value if axis else None,
+                axis_label(axis) if axis else None,
+                is_control_plane(kind),
+            )
+        kind_value, axis_value, label, control_plane = look
+        details = event.details
+        if details:
+            by, added_by = self.credit(event)
+        else:  # nothing recorded beside the line: its actor made it (`credit`, made quick)
+            by, added_by = (
+                self.name(event.actor) if event.actor else self.system(event.source),
+                None,
+            )
         return {
             "at": iso(event.occurred_at),
-            "kind": event.kind.value,
-            "event": event.details.get("event"),
-            "axis": axis.value if axis else None,
-            "axis_label": axis_label(axis) if axis else None,
-            "control_plane": is_control_plane(event.kind),
+            "kind": kind_value,
+            "event": details.get("event"),
+            "axis": axis_value,
+            "axis_label": label,
+            "control_plane": control_plane,
             "key": not is_bookkeeping(event),
             "actor": self.actor(event.actor),
             "source": event.source,
             "by": by,
             "added_by": added_by,
-            "summary": self.summary(event) if event.details.get("user_ids") else event.summary,
+            "summary": self.summary(event) if details.get("user_ids") else event.summary,
             "permalink": event.permalink,
         }
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -172,14 +172,16 @@ def _why_not_caught_missing(draft: PostmortemInput) -> Iterator[Finding]:
 
 def _first_change_by_axis(draft: PostmortemInput) -> dict[Axis, TimelineEvent]:
     """The earliest control-plane change on the timeline for each axis."""
-    first: dict[Axis, TimelineEvent] = {}
-    # The changes picked out before sorting: they are a few lines of a long timeline.
-    changes = [event for event in draft.timeline if is_control_plane(event.kind)]
-    for event in sorted(changes, key=lambda e: as_utc(e.occurred_at)):
-        axis = event.axis or axis_of(event.kind)
-        if axis is not None:
-            first.setdefault(axis, event)
-    return first
+    # One pass, no sort: of changes at the same moment, the one listed first wins.
+    first: dict[Axis, tuple[datetime, TimelineEvent]] = {}
+    for event in draft.timeline:
+        if is_control_plane(event.kind):
+            axis = event.axis or axis_of(event.kind)
+            if axis is not None:
+                at = as_utc(event.occurred_at)
+                if axis not in first or at < first[axis][0]:
+                    first[axis] = (at, event)
+    return {axis: event for axis, (_, event) in first.items()}
 
 
 def _change(event: TimelineEvent) -> str:
