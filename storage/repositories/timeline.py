@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import Row
+from sqlalchemy import select as sa_select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.timeline import TimelineEvent
-from storage.models import TimelineEventRow, row_to_timeline_event, timeline_event_values
+from bot.core.timeline import Axis, TimelineEvent, TimelineKind
+from storage.models import TimelineEventRow, timeline_event_values
 from storage.repositories.conflict import insert_many_unless_present, insert_unless_present
 
 
@@ -65,10 +68,61 @@ class SqlTimelineRepository:
         ]
 
     async def list_for(self, *, incident_number: int) -> list[TimelineEvent]:
+        # Columns, not ORM entities, and events built without re-validating what the table
+        # already holds: an incident may have 100,000 lines, and this runs on the event loop,
+        # which is also let through between chunks.
+        table = TimelineEventRow.__table__  # type: ignore[attr-defined]
+        columns = [table.c[name] for name in _FIELDS]
         statement = (
-            select(TimelineEventRow)
-            .where(col(TimelineEventRow.incident_number) == incident_number)
+            sa_select(*columns)
+            .where(table.c.incident_number == incident_number)
             # Ties on occurred_at keep the order the bot learned of them.
-            .order_by(col(TimelineEventRow.occurred_at), col(TimelineEventRow.id))
+            .order_by(table.c.occurred_at, table.c.id)
         )
-        return [row_to_timeline_event(row) for row in await self._session.exec(statement)]
+        result = await self._session.connection()
+        rows = (await result.execute(statement)).all()
+        events: list[TimelineEvent] = []
+        for start in range(0, len(rows), _CHUNK):
+            if start:
+                await asyncio.sleep(0)
+            events.extend(_event(row) for row in rows[start : start + _CHUNK])
+        return events
+
+
+_FIELDS = (
+    "id",
+    "incident_number",
+    "occurred_at",
+    "recorded_at",
+    "kind",
+    "axis",
+    "actor",
+    "source",
+    "summary",
+    "details",
+    "permalink",
+    "dedupe_key",
+)
+_CHUNK = 2_000
+
+
+def _event(row: Row[Any] | tuple[Any, ...]) -> TimelineEvent:
+    """What `row_to_timeline_event` makes of the row, without pydantic's checks: the kind and
+    axis as their enums, the times as the column type reads them (UTC), `details` a dict."""
+    (id_, number, occurred, recorded, kind, axis, actor, source, summary, details, link, key) = (
+        tuple(row)
+    )
+    return TimelineEvent.model_construct(
+        id=id_,
+        incident_number=number,
+        occurred_at=occurred,
+        recorded_at=recorded,
+        kind=TimelineKind(kind),
+        axis=Axis(axis) if axis is not None else None,
+        actor=actor,
+        source=source,
+        summary=summary,
+        details=details if details is not None else {},
+        permalink=link,
+        dedupe_key=key,
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,11 @@ def compile_postmortem(
     )
 
 
+def _utc(moment: datetime) -> datetime:
+    """`as_utc`, with a quick way out for a time in UTC already (most are)."""
+    return moment if moment.tzinfo is UTC else as_utc(moment)
+
+
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:
     if start is None or end is None:
         return None
@@ -113,7 +118,12 @@ class _Builder:
         self.draft = draft
         self.incident = draft.incident
         self.names = draft.user_names
-        self.events = sorted(draft.timeline, key=lambda e: as_utc(e.occurred_at))
+        self.events = sorted(draft.timeline, key=lambda e: _utc(e.occurred_at))
+        # Per person, the same value for every line they wrote: an incident has a few dozen
+        # people and may have 100,000 lines.
+        self._people: dict[str, dict[str, str]] = {}
+        self._names: dict[str, str] = {}
+        self._kinds: dict[tuple[TimelineKind, Any], tuple[str, str | None, str | None, bool]] = {}
 
     def person(self, user_id: str | None) -> dict[str, str] | None:
         if not user_id:
@@ -305,7 +315,20 @@ class _Builder:
         }
 
     def name(self, user_id: str) -> str:
-        return "@" + (self.names.get(user_id) or user_id)
+        name = self._names.get(user_id)
+        if name is None:
+            name = self._names[user_id] = "@" + (self.names.get(user_id) or user_id)
+        return name
+
+    def actor(self, user_id: str | None) -> dict[str, str] | None:
+        """`person`, one dict per person shared by their lines (the JSON form is read only)."""
+        if not user_id:
+            return None
+        found = self._people.get(user_id)
+        if found is None:
+            name = self.names.get(user_id) or user_id
+            found = self._people[user_id] = {"id": user_id, "name": name}
+        return found
 
     def credit(self, event: TimelineEvent) -> tuple[str, str | None]:
         """Who made what the line records (a person, else the system it came from) and, when
@@ -334,21 +357,38 @@ class _Builder:
         return self.name(author) if author in self.names else author
 
     def event(self, event: TimelineEvent) -> dict[str, Any]:
-        axis = event.axis or axis_of(event.kind)
-        by, added_by = self.credit(event)
+        kind = event.kind
+        look = self._kinds.get((kind, event.axis))
+        if look is None:
+            axis = event.axis or axis_of(kind)
+            look = self._kinds[(kind, event.axis)] = (
+                kind.value,
+                axis.value if axis else None,
+                axis_label(axis) if axis else None,
+                is_control_plane(kind),
+            )
+        kind_value, axis_value, label, control_plane = look
+        details = event.details
+        if details:
+            by, added_by = self.credit(event)
+        else:  # nothing recorded beside the line: its actor made it (`credit`, made quick)
+            by, added_by = (
+                self.name(event.actor) if event.actor else self.system(event.source),
+                None,
+            )
         return {
             "at": iso(event.occurred_at),
-            "kind": event.kind.value,
-            "event": event.details.get("event"),
-            "axis": axis.value if axis else None,
-            "axis_label": axis_label(axis) if axis else None,
-            "control_plane": is_control_plane(event.kind),
+            "kind": kind_value,
+            "event": details.get("event"),
+            "axis": axis_value,
+            "axis_label": label,
+            "control_plane": control_plane,
             "key": not is_bookkeeping(event),
-            "actor": self.person(event.actor),
+            "actor": self.actor(event.actor),
             "source": event.source,
             "by": by,
             "added_by": added_by,
-            "summary": self.summary(event),
+            "summary": self.summary(event) if details.get("user_ids") else event.summary,
             "permalink": event.permalink,
         }
 
@@ -424,27 +464,39 @@ class _Builder:
             sentence += f" {bound}{sum(counts):,} users affected."
         return sentence
 
-    def diagram(self, milestones: Iterable[tuple[str, str, datetime]]) -> dict[str, Any]:
+    def diagram(
+        self, milestones: Iterable[tuple[str, str, datetime]], rows: Sequence[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """`rows` are `event`'s JSON form of `self.events`, one for one."""
         # No "#": Mermaid reads it as the start of a comment.
         number_text = f"{self.incident.number} - " if self.incident.number is not None else ""
         events = []
-        for event in self.events:
-            if is_bookkeeping(event):
+        # What a kind (and axis) is drawn as is the same for every event of it: worked out once.
+        looks: dict[tuple[TimelineKind, Any], tuple[str, str, str, int]] = {}
+        for event, row in zip(self.events, rows, strict=True):
+            if not row["key"]:
                 continue
-            axis = event.axis or axis_of(event.kind)
-            if axis and is_control_plane(event.kind):
-                group, plural, prefix = f"axis:{axis.value}", "changes", f"[{axis_label(axis)}] "
-            else:
-                group, plural, prefix = event.kind.value, _PLURAL.get(event.kind, "events"), ""
+            look = looks.get((event.kind, event.axis))
+            if look is None:
+                axis = event.axis or axis_of(event.kind)
+                rank = _DIAGRAM_RANK.get(event.kind, _CHANGE_RANK)
+                if axis and is_control_plane(event.kind):
+                    look = (f"axis:{axis.value}", "changes", f"[{axis_label(axis)}] ", rank)
+                else:
+                    look = (event.kind.value, _PLURAL.get(event.kind, "events"), "", rank)
+                looks[(event.kind, event.axis)] = look
+            group, plural, prefix, rank = look
+            marker = row["event"]
             events.append(
                 DiagramEvent(
-                    at=as_utc(event.occurred_at),
+                    at=_utc(event.occurred_at),
                     group=group,
                     plural=plural,
-                    text=self.summary(event),
+                    text=row["summary"],
                     prefix=prefix,
-                    rank=_DIAGRAM_RANK.get(event.kind, _CHANGE_RANK),
-                    milestone=_MILESTONE_OF.get(str(event.details.get("event"))),
+                    rank=rank,
+                    milestone=_MILESTONE_OF.get(str(marker)) if marker is not None else None,
+                    day=row["at"][:10],
                 )
             )
         return diagram_data(
@@ -594,7 +646,7 @@ def build_data(draft: PostmortemInput, *, flags: list[Flag], now: datetime) -> d
             "key_events": [e for e in events if e["key"]],
             "bookkeeping": bookkeeping_summary(builder.events, builder.name),
         },
-        "diagram": builder.diagram(milestones),
+        "diagram": builder.diagram(milestones, events),
         "flags": [flag.model_dump() for flag in flags],
         "close_override": _override(override, builder) if override else None,
     }

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -172,13 +172,16 @@ def _why_not_caught_missing(draft: PostmortemInput) -> Iterator[Finding]:
 
 def _first_change_by_axis(draft: PostmortemInput) -> dict[Axis, TimelineEvent]:
     """The earliest control-plane change on the timeline for each axis."""
-    first: dict[Axis, TimelineEvent] = {}
-    for event in sorted(draft.timeline, key=lambda e: as_utc(e.occurred_at)):
+    # One pass, no sort: of changes at the same moment, the one listed first wins.
+    first: dict[Axis, tuple[datetime, TimelineEvent]] = {}
+    for event in draft.timeline:
         if is_control_plane(event.kind):
             axis = event.axis or axis_of(event.kind)
             if axis is not None:
-                first.setdefault(axis, event)
-    return first
+                at = as_utc(event.occurred_at)
+                if axis not in first or at < first[axis][0]:
+                    first[axis] = (at, event)
+    return {axis: event for axis, (_, event) in first.items()}
 
 
 def _change(event: TimelineEvent) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,13 @@ from jinja2 import (
     StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
+    pass_eval_context,
 )
 from jinja2.loaders import split_template_path
+from jinja2.nodes import EvalContext
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.core.postmortem.formatting import FILTERS, markdown_text
+from bot.core.postmortem.formatting import FILTERS, Markdown, markdown_text, timeline_rows
 from runbooks import shipped_dir
 
 TEMPLATE_NAME = "postmortem.md.j2"
@@ -86,7 +88,16 @@ def _environment(custom_dir: str | None) -> SandboxedEnvironment:
         finalize=markdown_text,
     )
     env.filters.update(FILTERS)
+    env.filters["timeline_rows"] = _timeline_rows
     return env
+
+
+@pass_eval_context
+def _timeline_rows(eval_ctx: EvalContext, events: Iterable[Mapping[str, Any]]) -> Markdown:
+    """`timeline_rows`, remembering each event's row for the length of one rendering (the key
+    events' table and the full log share most of their rows)."""
+    cache = eval_ctx.__dict__.setdefault("_timeline_row_cache", {})
+    return timeline_rows(events, cache)
 
 
 def _render(custom_dir: str | None, data: Mapping[str, Any]) -> str:

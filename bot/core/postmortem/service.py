@@ -6,6 +6,7 @@ the event that has the projector share it in the channel.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
@@ -145,7 +146,9 @@ class PostmortemService:
                 )
             )
             final = await load_analysis(tx, incident, with_timeline=True)
-            postmortem = self.reader.compile(final, names)
+            # In a worker thread: a long incident's compile must not hold up every other
+            # request on the event loop (the interpreter still switches between the two).
+            postmortem = await asyncio.to_thread(self.reader.compile, final, names)
             await tx.postmortems.save(incident_number=number, postmortem=postmortem)
             await emit(
                 tx,
