@@ -67,6 +67,9 @@ class SandboxServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
+        # Inherited by accepted connections: without it every call on a kept-alive connection
+        # (the bot's shared aiohttp session) waits ~40 ms for Nagle and delayed ACK.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket = sock
         self._bound_port = int(sock.getsockname()[1])
         self.emulator.attach(self.base_url)

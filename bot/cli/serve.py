@@ -106,7 +106,7 @@ def listen_on(host: str, port: int) -> sockets.socket:
     runtime exists, so a busy port stops the command before any tick or effect ran."""
     family = sockets.AF_INET6 if ":" in host else sockets.AF_INET
     try:
-        return sockets.create_server((host, port), family=family)
+        listener = sockets.create_server((host, port), family=family)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise StartupError(
@@ -120,6 +120,11 @@ def listen_on(host: str, port: int) -> sockets.socket:
         raise StartupError(
             f"cannot listen on {host}:{port} ({error.strerror or error}): check --host and --port"
         ) from None
+    # Connections accepted from it inherit this: uvicorn writes an answer's head and body
+    # apart, and with Nagle on, a client holding its ACK back (delayed ACK) gets the body
+    # ~40 ms late on every request of a kept-alive connection.
+    listener.setsockopt(sockets.IPPROTO_TCP, sockets.TCP_NODELAY, 1)
+    return listener
 
 
 async def _run_server(settings: Settings, *, socket: bool, listener: sockets.socket) -> None:
