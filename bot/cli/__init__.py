@@ -131,11 +131,11 @@ def _check_database_url(settings: Settings) -> None:
 
 def configure_logging(settings: Settings | None) -> None:
     """The one place the command line sets up logging (None is the demo, which has no
-    settings of its own and logs at INFO as text)."""
+    settings of its own: it prints its own transcript, so only warnings and errors are logged)."""
     from bot.observability.logging import configure_logging as configure
 
     if settings is None:
-        configure()
+        configure("WARNING")
     else:
         configure(settings.log_level, settings.log_format)
 
