@@ -35,6 +35,7 @@ from tests.e2e.crash_support import (
     stop_kicks,
     twice,
 )
+from tests.e2e.lifecycle_support import close_anyway
 from tests.fakes.clock import FakeClock
 from tests.rig import OpenRig
 
@@ -98,17 +99,6 @@ async def declare(rig: Rehearsal, title: str = TITLE) -> int:
     await rig.slack.submit_view(view.id, {"severity": "S2", "category": "silent_drift"}, user=ALICE)
     await rig.slack.settle()
     return max(i.number or 0 for i in await rig.runtime.deps.incidents.list_open())
-
-
-async def close(rig: Rehearsal, number: int) -> None:
-    incident = await rig.runtime.deps.incidents.get(number)
-    await rig.slack.slash("close", user=ALICE, channel=incident.channel_id or "")
-    await rig.slack.settle()
-    view = rig.emulator.open_views(ALICE)[-1]
-    await rig.slack.submit_view(
-        view.id, {"summary": "Rolled back.", "close_anyway": ["close_anyway"]}, user=ALICE
-    )
-    await rig.slack.settle()
 
 
 async def kill(rig: Rehearsal) -> None:
@@ -245,7 +235,7 @@ async def recorded_close(scene: Scene) -> list[str]:
     async with scene.doomed_app() as (rig, tap):
         number = await declare(rig)
         await rig.runtime.projector.drain()
-        await close(rig, number)
+        await close_anyway(rig, number, user=ALICE)
         tap.arm(None)
         await rig.runtime.projector.drain()
         assert await provisioning_problems(rig, number, closed=True) == []
@@ -257,7 +247,7 @@ async def close_killed(scene: Scene, point: CrashPoint, how: Recovery) -> list[s
         rig, tap = await stack.enter_async_context(scene.doomed_app())
         number = await declare(rig)
         await rig.runtime.projector.drain()
-        await close(rig, number)
+        await close_anyway(rig, number, user=ALICE)
         tap.arm(point)
         await kill(rig)
         async with recovered(scene, stack, how) as after:
@@ -309,7 +299,8 @@ async def test_a_close_killed_at_its_commit_closes_once(
         await rig.runtime.projector.drain()
         commit = CommitTap(rig.runtime, "PostmortemCompiled")
         commit.when = when
-        await close(rig, number)  # answered: the close's own work dies after the ack
+        # Answered: the close's own work dies after the ack.
+        await close_anyway(rig, number, user=ALICE)
         assert commit.killed
         async with recovered(scene, stack, "restart") as after:
             deps = after.runtime.deps
@@ -318,7 +309,7 @@ async def test_a_close_killed_at_its_commit_closes_once(
                 assert (await deps.incidents.get(number)).status is Status.OPEN
                 assert not (await deps.postmortems.document(number)).stored
                 assert after.emulator.files == []
-                await close(after, number)  # so its commander closes it again
+                await close_anyway(after, number, user=ALICE)  # so its commander closes it again
             assert await provisioning_problems(after, number, closed=True) == []
 
 

@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.demo.rehearsal import Rehearsal
 from slack_sandbox import SlackEmulator
 from tests.e2e.ledger_support import a_change, post_bearer
+from tests.e2e.lifecycle_support import close_anyway
 from tests.fakes.clock import FakeClock
 from tests.rig import API_TOKEN, WEBHOOK_SECRET, OpenRig, sqlite_file_url
 
@@ -100,17 +101,6 @@ async def declare_s1(rig: Rehearsal) -> int:
     return incident.number
 
 
-async def close(rig: Rehearsal, number: int) -> None:
-    incident = await rig.runtime.deps.incidents.get(number)
-    await rig.slack.slash("close", user=ALICE, channel=incident.channel_id or "")
-    await rig.slack.settle()
-    view = rig.emulator.open_views(ALICE)[-1]
-    await rig.slack.submit_view(
-        view.id, {"summary": "Rolled back.", "close_anyway": ["close_anyway"]}, user=ALICE
-    )
-    await rig.slack.settle()
-
-
 async def test_metrics_after_a_lifecycle_show_what_happened(
     metered_rig: Rehearsal, clock: FakeClock
 ) -> None:
@@ -139,7 +129,7 @@ async def test_metrics_after_a_lifecycle_show_what_happened(
         "S3": 0,
     }
 
-    await close(rig, number)
+    await close_anyway(rig, number, user=ALICE)
     await rig.runtime.projector.drain()
     after = await scrape(rig)
 
