@@ -4,11 +4,8 @@ command: the fix `serve` prints ("run `ai-incident db upgrade`") works with the 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,13 +14,10 @@ import pytest
 
 from bot.cli import main
 from tests.cli.conftest import Slack
+from tests.cli.serving import start_serve, write_dotenv
 from tests.cli.test_cli_postmortem import _seed
 
 START_DEADLINE_SECONDS = 60
-
-
-def write_dotenv(folder: Path, settings: dict[str, str]) -> None:
-    (folder / ".env").write_text("".join(f"{name}={value}\n" for name, value in settings.items()))
 
 
 def test_db_upgrade_reads_the_database_from_dotenv(
@@ -52,11 +46,6 @@ def test_postmortem_reads_the_database_from_dotenv(
     assert capsys.readouterr().out.startswith("# Incident #1: Judge scores jumped overnight")
 
 
-def _free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return int(probe.getsockname()[1])
-
-
 def test_serve_starts_from_dotenv_alone(
     bare: pytest.MonkeyPatch, tmp_path: Path, slack: Slack
 ) -> None:
@@ -65,19 +54,9 @@ def test_serve_starts_from_dotenv_alone(
         tmp_path, {**slack.settings(), "AI_INCIDENT_DATABASE_URL": f"sqlite:///{database}"}
     )
     assert main(["db", "upgrade"]) == 0
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AI_INCIDENT_"))}
-
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server, base = start_serve(tmp_path)
     try:
-        ready = _wait_until_ready(server, f"http://127.0.0.1:{port}/readyz")
+        ready = _wait_until_ready(server, f"{base}/readyz")
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl-C
         _, err = server.communicate(timeout=30)

@@ -4,10 +4,8 @@ before Slack answers, and commands over the WebSocket once the link is there."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from bot.cli import main
 from slack_sandbox.socket_driver import SocketModeSlack
 from slack_sandbox.socket_mode import DEFAULT_APP_TOKEN
 from tests.cli.conftest import Slack
-from tests.cli.test_dotenv import _free_port, write_dotenv
+from tests.cli.serving import start_serve, write_dotenv
 
 # Bounds a wait on another process; never a measured figure.
 DEADLINE_SECONDS = 60
@@ -33,18 +31,7 @@ def test_serve_socket_answers_probes_while_slack_is_away_then_takes_commands(
     assert main(["db", "upgrade"]) == 0
     hub = slack.emulator.socket_mode
     asyncio.run(hub.take_down())  # Slack's WebSocket side is out when the bot starts
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AI_INCIDENT_"))}
-
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--socket", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server, base = start_serve(tmp_path, "--socket")
     try:
         alive = _when(server, lambda: httpx.get(f"{base}/healthz", timeout=2))
         unready = httpx.get(f"{base}/readyz", timeout=5)
